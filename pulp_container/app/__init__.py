@@ -1,0 +1,11 @@
+from pulpcore.plugin import PulpPluginAppConfig
+
+
+class PulpContainerPluginAppConfig(PulpPluginAppConfig):
+    """Entry point for the container plugin."""
+
+    name = "pulp_container.app"
+    label = "container"
+    version = "3.0.0.dev0"
+    python_package_name = "pulp-container"
+    domain_compatible = True

@@ -1,0 +1,175 @@
+"""Content, repository, remote and distribution models of the container plugin.
+
+Models hold invariants and pulpcore hooks only; format logic lives in ``oci/``.
+"""
+
+from logging import getLogger
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+
+from pulpcore.plugin.models import (
+    AutoAddObjPermsMixin,
+    Content,
+    Distribution,
+    Remote,
+    Repository,
+)
+from pulpcore.plugin.repo_version_utils import remove_duplicates, validate_repo_version
+from pulpcore.plugin.util import get_domain_pk
+
+log = getLogger(__name__)
+
+
+class Blob(Content):
+    """A blob (config or layer) identified by its digest; its bytes are one artifact."""
+
+    PROTECTED_FROM_RECLAIM = False
+
+    TYPE = "blob"
+    repo_key_fields = ("digest",)
+
+    digest = models.TextField(db_index=True)
+    _pulp_domain = models.ForeignKey("core.Domain", default=get_domain_pk, on_delete=models.PROTECT)
+
+    class Meta:
+        default_related_name = "%(app_label)s_%(model_name)s"
+        unique_together = ("digest", "_pulp_domain")
+
+
+class Manifest(Content):
+    """An image manifest, index or manifest list, stored as the exact bytes received.
+
+    The digest is computed over ``data`` encoded as UTF-8, which gives back the received bytes.
+    """
+
+    PROTECTED_FROM_RECLAIM = False
+
+    TYPE = "manifest"
+    repo_key_fields = ("digest",)
+
+    digest = models.TextField(db_index=True)
+    media_type = models.TextField()
+    schema_version = models.IntegerField()
+    data = models.TextField()
+
+    config_blob = models.ForeignKey(
+        Blob, null=True, blank=True, on_delete=models.PROTECT, related_name="config_of"
+    )
+    blobs = models.ManyToManyField(Blob, through="BlobManifest", related_name="layer_of")
+    listed_manifests = models.ManyToManyField(
+        "self", through="ManifestListManifest", symmetrical=False, related_name="listed_in"
+    )
+    annotations = models.JSONField(default=dict)
+    labels = models.JSONField(default=dict)
+    architecture = models.TextField(null=True, blank=True)
+    os = models.TextField(null=True, blank=True)
+
+    _pulp_domain = models.ForeignKey("core.Domain", default=get_domain_pk, on_delete=models.PROTECT)
+
+    class Meta:
+        default_related_name = "%(app_label)s_%(model_name)s"
+        unique_together = ("digest", "_pulp_domain")
+
+
+class BlobManifest(models.Model):
+    """A layer (or schema 1 fsLayer) that a manifest references."""
+
+    manifest = models.ForeignKey(Manifest, on_delete=models.CASCADE, related_name="blob_links")
+    manifest_blob = models.ForeignKey(Blob, on_delete=models.CASCADE, related_name="manifest_links")
+
+    class Meta:
+        unique_together = ("manifest", "manifest_blob")
+
+
+class ManifestListManifest(models.Model):
+    """A manifest listed by an index or manifest list, with the platform it is for."""
+
+    image_manifest = models.ForeignKey(
+        Manifest, on_delete=models.CASCADE, related_name="image_manifest_links"
+    )
+    manifest_list = models.ForeignKey(
+        Manifest, on_delete=models.CASCADE, related_name="manifest_list_links"
+    )
+    architecture = models.TextField(blank=True, default="")
+    os = models.TextField(blank=True, default="")
+    os_version = models.TextField(blank=True, default="")
+    os_features = models.JSONField(default=list)
+    features = models.JSONField(default=list)
+    variant = models.TextField(blank=True, default="")
+    annotations = models.JSONField(default=dict)
+
+    class Meta:
+        unique_together = ("image_manifest", "manifest_list")
+
+
+class Tag(Content):
+    """A tag name pointing at one manifest; a repository version holds one tag per name."""
+
+    TYPE = "tag"
+    repo_key_fields = ("name",)
+
+    name = models.TextField(db_index=True)
+    tagged_manifest = models.ForeignKey(Manifest, on_delete=models.CASCADE, related_name="tags")
+    _pulp_domain = models.ForeignKey("core.Domain", default=get_domain_pk, on_delete=models.PROTECT)
+
+    class Meta:
+        default_related_name = "%(app_label)s_%(model_name)s"
+        unique_together = ("name", "tagged_manifest", "_pulp_domain")
+
+
+class ContainerRemote(Remote, AutoAddObjPermsMixin):
+    """Where a repository syncs from: an upstream registry and one repository name on it."""
+
+    TYPE = "container"
+
+    upstream_name = models.TextField(db_index=True)
+    include_tags = ArrayField(models.TextField(), null=True)
+    exclude_tags = ArrayField(models.TextField(), null=True)
+
+    class Meta:
+        default_related_name = "%(app_label)s_%(model_name)s"
+        permissions = [
+            ("manage_roles_containerremote", "Can manage roles on container remotes"),
+        ]
+
+
+class ContainerRepository(Repository, AutoAddObjPermsMixin):
+    """A versioned set of tags, manifests and blobs."""
+
+    TYPE = "container"
+    CONTENT_TYPES = [Blob, Manifest, Tag]
+    REMOTE_TYPES = [ContainerRemote]
+
+    class Meta:
+        default_related_name = "%(app_label)s_%(model_name)s"
+        permissions = [
+            ("sync_containerrepository", "Can start a sync task"),
+            ("modify_containerrepository", "Can modify content of the repository"),
+            ("manage_roles_containerrepository", "Can manage roles on container repositories"),
+            ("repair_containerrepository", "Can repair repository versions"),
+        ]
+
+    def finalize_new_version(self, new_version):
+        """Keep one tag per name (the newest wins) and refuse versions with duplicates."""
+        remove_duplicates(new_version)
+        validate_repo_version(new_version)
+
+
+class ContainerDistribution(Distribution, AutoAddObjPermsMixin):
+    """Serves a repository (its latest version) or one repository version to registry clients."""
+
+    TYPE = "container"
+    SERVE_FROM_PUBLICATION = False
+
+    private = models.BooleanField(
+        default=False, help_text="Restrict pulls to users with permission on this distribution."
+    )
+    description = models.TextField(null=True)
+
+    class Meta:
+        default_related_name = "%(app_label)s_%(model_name)s"
+        permissions = [
+            ("pull_containerdistribution", "Can pull from a registry repo"),
+            ("manage_roles_containerdistribution", "Can manage roles on container distributions"),
+        ]

@@ -1,0 +1,1 @@
+"""Default settings of the container plugin; a deployment overrides them in its settings file."""

@@ -1,0 +1,120 @@
+"""Default access policies and locked roles of the container plugin's viewsets, as data.
+
+The statements use pulpcore's reusable conditions (``pulpcore.app.global_access_conditions``);
+admins pass every check. Creators of an object become its owner through the creation hook.
+"""
+
+
+def _perm(model: str, verb: str) -> str:
+    return f"container.{verb}_{model}"
+
+
+def _statement(actions: list[str], *conditions: str) -> dict:
+    statement = {"action": actions, "principal": "authenticated", "effect": "allow"}
+    if conditions:
+        statement["condition"] = list(conditions)
+    return statement
+
+
+def _object_policy(model: str, create: list[str], change: list[str], extra=()) -> dict:
+    """CRUD statements for one model; ``create``/``change`` add parameter checks."""
+    own = f"has_model_or_domain_or_obj_perms:{_perm(model, 'view')}"
+    return {
+        "statements": [
+            _statement(["list", "retrieve", "my_permissions"]),
+            _statement(["create"], f"has_model_or_domain_perms:{_perm(model, 'add')}", *create),
+            _statement(
+                ["update", "partial_update", "set_label", "unset_label"],
+                f"has_model_or_domain_or_obj_perms:{_perm(model, 'change')}",
+                own,
+                *change,
+            ),
+            _statement(
+                ["destroy"], f"has_model_or_domain_or_obj_perms:{_perm(model, 'delete')}", own
+            ),
+            _statement(
+                ["list_roles", "add_role", "remove_role"],
+                f"has_model_or_domain_or_obj_perms:{_perm(model, 'manage_roles')}",
+            ),
+            *extra,
+        ],
+        "creation_hooks": [
+            {
+                "function": "add_roles_for_object_creator",
+                "parameters": {"roles": f"container.{model}_owner"},
+            }
+        ],
+        "queryset_scoping": {"function": "scope_queryset"},
+    }
+
+
+def _locked_roles(model: str, owner_verbs: list[str]) -> dict:
+    return {
+        f"container.{model}_creator": [_perm(model, "add")],
+        f"container.{model}_owner": [_perm(model, verb) for verb in owner_verbs],
+        f"container.{model}_viewer": [_perm(model, "view")],
+    }
+
+
+REMOTE_PARAM = "has_remote_param_model_or_domain_or_obj_perms:container.view_containerremote"
+REPOSITORY_PARAM = (
+    "has_repo_or_repo_ver_param_model_or_domain_or_obj_perms:container.view_containerrepository"
+)
+
+REPOSITORY = _object_policy(
+    "containerrepository",
+    create=[REMOTE_PARAM],
+    change=[REMOTE_PARAM],
+    extra=[
+        _statement(
+            ["sync"],
+            "has_model_or_domain_or_obj_perms:container.sync_containerrepository",
+            "has_model_or_domain_or_obj_perms:container.view_containerrepository",
+            REMOTE_PARAM,
+        ),
+    ],
+)
+REPOSITORY_ROLES = _locked_roles(
+    "containerrepository",
+    ["view", "change", "delete", "modify", "sync", "manage_roles", "repair"],
+)
+
+REPOSITORY_VERSION = {
+    "statements": [
+        _statement(
+            ["list", "retrieve"],
+            "has_repository_model_or_domain_or_obj_perms:container.view_containerrepository",
+        ),
+        _statement(
+            ["destroy"],
+            "has_repository_model_or_domain_or_obj_perms:container.delete_containerrepository",
+            "has_repository_model_or_domain_or_obj_perms:container.view_containerrepository",
+        ),
+        _statement(
+            ["repair"],
+            "has_repository_model_or_domain_or_obj_perms:container.repair_containerrepository",
+            "has_repository_model_or_domain_or_obj_perms:container.view_containerrepository",
+        ),
+    ],
+}
+
+REMOTE = _object_policy("containerremote", create=[], change=[])
+REMOTE_ROLES = _locked_roles("containerremote", ["view", "change", "delete", "manage_roles"])
+
+DISTRIBUTION = _object_policy(
+    "containerdistribution", create=[REPOSITORY_PARAM], change=[REPOSITORY_PARAM]
+)
+DISTRIBUTION_ROLES = {
+    **_locked_roles(
+        "containerdistribution", ["view", "change", "delete", "pull", "manage_roles"]
+    ),
+    "container.containerdistribution_consumer": [
+        "container.view_containerdistribution",
+        "container.pull_containerdistribution",
+    ],
+}
+
+CONTENT = {
+    "statements": [_statement(["list", "retrieve"])],
+    "queryset_scoping": {"function": "scope_queryset"},
+}

@@ -1,0 +1,125 @@
+"""REST endpoints of the container plugin: repositories, remotes, distributions and content."""
+
+from django_filters import CharFilter
+
+from pulpcore.plugin.viewsets import (
+    NAME_FILTER_OPTIONS,
+    ContentFilter,
+    DistributionViewSet,
+    ReadOnlyContentViewSet,
+    RemoteViewSet,
+    RepositoryVersionViewSet,
+    RepositoryViewSet,
+    RolesMixin,
+)
+
+from . import access_policies as policies
+from . import models, serializers
+
+
+class BlobFilter(ContentFilter):
+    class Meta:
+        model = models.Blob
+        fields = {"digest": ["exact", "in"]}
+
+
+class ManifestFilter(ContentFilter):
+    class Meta:
+        model = models.Manifest
+        fields = {"digest": ["exact", "in"], "media_type": ["exact", "in"]}
+
+
+class TagFilter(ContentFilter):
+    digest = CharFilter(field_name="tagged_manifest__digest", help_text="Digest of the manifest.")
+
+    class Meta:
+        model = models.Tag
+        fields = {"name": NAME_FILTER_OPTIONS}
+
+
+class BlobViewSet(ReadOnlyContentViewSet):
+    """
+    Blobs are the configs and layers of images, addressed by their sha256 digest.
+    """
+
+    endpoint_name = "blobs"
+    queryset = models.Blob.objects.prefetch_related("_artifacts")
+    serializer_class = serializers.BlobSerializer
+    filterset_class = BlobFilter
+    DEFAULT_ACCESS_POLICY = policies.CONTENT
+
+
+class ManifestViewSet(ReadOnlyContentViewSet):
+    """
+    Manifests are image manifests, OCI indexes and Docker manifest lists, stored byte for byte.
+    """
+
+    endpoint_name = "manifests"
+    queryset = models.Manifest.objects.select_related("config_blob").prefetch_related(
+        "blobs", "listed_manifests", "manifest_list_links__image_manifest"
+    )
+    serializer_class = serializers.ManifestSerializer
+    filterset_class = ManifestFilter
+    DEFAULT_ACCESS_POLICY = policies.CONTENT
+
+
+class TagViewSet(ReadOnlyContentViewSet):
+    """
+    Tags name manifests; a repository version holds at most one tag of each name.
+    """
+
+    endpoint_name = "tags"
+    queryset = models.Tag.objects.select_related("tagged_manifest")
+    serializer_class = serializers.TagSerializer
+    filterset_class = TagFilter
+    DEFAULT_ACCESS_POLICY = policies.CONTENT
+
+
+class ContainerRepositoryViewSet(RepositoryViewSet, RolesMixin):
+    """
+    A container repository holds versions of a set of tags, manifests and blobs.
+    """
+
+    endpoint_name = "container"
+    queryset = models.ContainerRepository.objects.exclude(user_hidden=True)
+    serializer_class = serializers.ContainerRepositorySerializer
+    queryset_filtering_required_permission = "container.view_containerrepository"
+    DEFAULT_ACCESS_POLICY = policies.REPOSITORY
+    LOCKED_ROLES = policies.REPOSITORY_ROLES
+
+
+class ContainerRepositoryVersionViewSet(RepositoryVersionViewSet):
+    """
+    A repository version is an immutable snapshot of a container repository's content.
+    """
+
+    parent_viewset = ContainerRepositoryViewSet
+    DEFAULT_ACCESS_POLICY = policies.REPOSITORY_VERSION
+
+
+class ContainerRemoteViewSet(RemoteViewSet, RolesMixin):
+    """
+    A container remote names an upstream registry and a repository on it to sync from.
+    """
+
+    endpoint_name = "container"
+    queryset = models.ContainerRemote.objects.all()
+    serializer_class = serializers.ContainerRemoteSerializer
+    queryset_filtering_required_permission = "container.view_containerremote"
+    DEFAULT_ACCESS_POLICY = policies.REMOTE
+    LOCKED_ROLES = policies.REMOTE_ROLES
+
+
+class ContainerDistributionViewSet(DistributionViewSet, RolesMixin):
+    """
+    A container distribution serves a repository (its latest version) or one repository version
+    to registry clients at `registry_path`. Create, update and delete run as tasks.
+    """
+
+    endpoint_name = "container"
+    queryset = models.ContainerDistribution.objects.all()
+    serializer_class = serializers.ContainerDistributionSerializer
+    queryset_filtering_required_permission = "container.view_containerdistribution"
+    DEFAULT_ACCESS_POLICY = policies.DISTRIBUTION
+    LOCKED_ROLES = policies.DISTRIBUTION_ROLES
+

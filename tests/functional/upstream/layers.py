@@ -135,12 +135,20 @@ def build_layer(
         compressed = _HashingWriter(raw)
         # mtime=0 and no file name keep the gzip header stable. The content is random, so
         # compressing is wasted time: level 0 writes stored deflate blocks (still valid gzip).
-        with gzip.GzipFile(filename="", mode="wb", fileobj=compressed, mtime=0, compresslevel=0) as gz:
+        with gzip.GzipFile(
+            filename="", mode="wb", fileobj=compressed, mtime=0, compresslevel=0
+        ) as gz:
             uncompressed = _HashingWriter(gz)
             with tarfile.open(fileobj=uncompressed, mode="w|", format=tarfile.PAX_FORMAT) as tar:
                 tar.addfile(_tarinfo(top, directory=True))
-                tar.addfile(_tarinfo(f"{top}/seed.txt", size=len(seed.encode())), io.BytesIO(seed.encode()))
+                tar.addfile(
+                    _tarinfo(f"{top}/seed.txt", size=len(seed.encode())), io.BytesIO(seed.encode())
+                )
                 for index, file_size in enumerate(_split(size, files)):
                     name = f"{top}/file-{index}.bin"
-                    tar.addfile(_tarinfo(name, size=file_size), _RandomReader(f"{seed}/{index}", file_size))
-    return LayerFile(path=path, digest=compressed.digest, size=compressed.size, diff_id=uncompressed.digest)
+                    tar.addfile(
+                        _tarinfo(name, size=file_size), _RandomReader(f"{seed}/{index}", file_size)
+                    )
+    return LayerFile(
+        path=path, digest=compressed.digest, size=compressed.size, diff_id=uncompressed.digest
+    )

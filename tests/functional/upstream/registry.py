@@ -156,10 +156,10 @@ class UpstreamRegistry:
                 return self
             except UpstreamRegistryError:
                 self._terminate()
-                if attempt == attempts - 1 or "address already in use" not in self.log_tail():
+                if attempt + 1 == attempts or "address already in use" not in self.log_tail(5):
+                    self.stop()
                     raise
                 self.port = None
-        raise AssertionError("unreachable")
 
     def stop(self) -> None:
         """Terminate the registry process (by its pid) and the token server; keep the files."""
@@ -213,7 +213,7 @@ class UpstreamRegistry:
                 response = requests.get(f"{self.url}/v2/", timeout=1)
                 if response.status_code in (200, 401):
                     return
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or someone else is
                 pass
             time.sleep(0.05)
         raise UpstreamRegistryError(
@@ -277,13 +277,15 @@ class UpstreamRegistry:
     def access_log(self) -> list[AccessLogEntry]:
         """Every request logged so far (the readiness probes included), oldest first."""
         entries = []
-        text = self.access_log_path.read_text(errors="replace") if self.access_log_path.exists() else ""
+        text = (
+            self.access_log_path.read_text(errors="replace")
+            if self.access_log_path.exists()
+            else ""
+        )
         for line in text.splitlines():
             match = _ACCESS_LINE.search(line)
             if match:
-                entries.append(
-                    AccessLogEntry(match["method"], match["path"], int(match["status"]))
-                )
+                entries.append(AccessLogEntry(match["method"], match["path"], int(match["status"])))
         return entries
 
     def request_count(

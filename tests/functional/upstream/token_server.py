@@ -50,7 +50,7 @@ def make_signing_cert(common_name: str = "upstream-token-issuer"):
     """Return ``(private_key, certificate)``: a fresh RSA key and a self-signed cert for it."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -119,7 +119,10 @@ class TokenServer:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="upstream-token-server", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},  # so stop() returns quickly
+            name="upstream-token-server",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -139,7 +142,9 @@ class TokenServer:
             if access is None:
                 continue
             if account == ANONYMOUS:
-                access["actions"] = ["pull"] if self.anonymous_pull and "pull" in access["actions"] else []
+                access["actions"] = (
+                    ["pull"] if self.anonymous_pull and "pull" in access["actions"] else []
+                )
             if access["actions"]:
                 granted.append(access)
         return granted
@@ -192,7 +197,7 @@ def _handler_for(server: TokenServer):
             granted = server.grant(account, scopes)
             server._record(TokenRequest(account, tuple(scopes), tuple(granted), 200))
             token = server.issue(account, granted)
-            issued = datetime.datetime.now(datetime.timezone.utc).isoformat()
+            issued = datetime.datetime.now(datetime.UTC).isoformat()
             body = {
                 "token": token,
                 "access_token": token,

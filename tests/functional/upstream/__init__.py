@@ -1,0 +1,67 @@
+"""A real upstream registry for functional tests: Debian's docker-registry, filled by Python.
+
+Fixtures live in ``fixtures.py``; a conftest imports them with
+``from tests.functional.upstream.fixtures import *``.
+"""
+
+from tests.functional.upstream.cli import CommandFailed, Podman, skopeo, skopeo_copy, skopeo_inspect
+from tests.functional.upstream.client import Challenge, RegistryClient, RegistryClientError
+from tests.functional.upstream.images import (
+    AMD64,
+    ARM64,
+    DEFAULT_TAGS,
+    Blob,
+    Platform,
+    PushedImage,
+    PushedIndex,
+    digest_of,
+    push_docker_image,
+    push_image,
+    push_index,
+    push_manifest,
+    push_manifest_list,
+    push_oci_image,
+    push_oci_index,
+    push_tagged_images,
+)
+from tests.functional.upstream.layers import MIB, build_layer
+from tests.functional.upstream.registry import (
+    AccessLogEntry,
+    UpstreamRegistry,
+    UpstreamRegistryError,
+)
+from tests.functional.upstream.token_server import TokenRequest, TokenServer
+
+__all__ = [
+    "AMD64",
+    "ARM64",
+    "DEFAULT_TAGS",
+    "MIB",
+    "AccessLogEntry",
+    "Blob",
+    "Challenge",
+    "CommandFailed",
+    "Platform",
+    "Podman",
+    "PushedImage",
+    "PushedIndex",
+    "RegistryClient",
+    "RegistryClientError",
+    "TokenRequest",
+    "TokenServer",
+    "UpstreamRegistry",
+    "UpstreamRegistryError",
+    "build_layer",
+    "digest_of",
+    "push_docker_image",
+    "push_image",
+    "push_index",
+    "push_manifest",
+    "push_manifest_list",
+    "push_oci_image",
+    "push_oci_index",
+    "push_tagged_images",
+    "skopeo",
+    "skopeo_copy",
+    "skopeo_inspect",
+]

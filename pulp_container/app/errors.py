@@ -148,7 +148,11 @@ def render(errors):
     headers = {HEADER_DOCKER_DISTRIBUTION_API_VERSION: REGISTRY_API_VERSION}
     for error in errors:
         headers.update(error.headers)
-    headers = {name: value for name, value in headers.items() if name.lower() != "content-type"}
+    headers = {
+        name: value
+        for name, value in headers.items()
+        if name.lower() != HEADER_CONTENT_TYPE.lower()
+    }
     return RenderedError(
         status=errors[0].status,
         body=json.dumps(envelope, separators=(",", ":")).encode(),

@@ -144,6 +144,7 @@ def _run_isolated(code):
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     result = subprocess.run(
         [sys.executable, "-c", code],
+        check=False,
         cwd=REPO_ROOT,
         env=env,
         capture_output=True,

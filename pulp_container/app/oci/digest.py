@@ -82,7 +82,7 @@ def verify_digest(data, expected):
 
 def _b64url_decode(value):
     if not isinstance(value, str):
-        raise ValueError("not a string")
+        raise TypeError("not a string")
     return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
 
 

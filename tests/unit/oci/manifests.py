@@ -1,7 +1,6 @@
 """Small real-looking manifests shared by the oci tests."""
 
-# The schema 1 documents below are byte-exact fixtures; their long lines stay as they are.
-# ruff: noqa: E501
+# The schema 1 documents below are byte-exact fixtures: keep their long lines as they are.
 
 import hashlib
 import json

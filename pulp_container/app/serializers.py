@@ -164,6 +164,10 @@ class ContainerRemoteSerializer(RemoteSerializer):
         )
         model = models.ContainerRemote
 
+    def get_hidden_fields(self, obj):
+        """Secrets only: the alias names of the tag filters are not hidden values."""
+        return [f for f in super().get_hidden_fields(obj) if f["name"] not in TAG_FILTER_ALIASES]
+
     def validate(self, data):
         """Fold the newer names ``includes``/``excludes`` into the tag filters."""
         for alias, field in TAG_FILTER_ALIASES.items():

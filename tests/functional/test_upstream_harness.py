@@ -27,7 +27,6 @@ from tests.functional.upstream import (
     skopeo_copy,
     skopeo_inspect,
 )
-from tests.functional.upstream.fixtures import *  # noqa: F401,F403
 
 PUSHERS = {
     "docker": push_docker_image,

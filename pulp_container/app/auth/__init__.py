@@ -1,0 +1,1 @@
+"""Registry authentication: who is asking, and what they may pull or push."""

@@ -31,15 +31,15 @@ OTHER_PRIVATE, _ = _pem_pair(ec.generate_private_key(ec.SECP256R1()))
 
 
 def _issue(private=EC_PRIVATE, algorithm="ES256", audience="svc", issuer="iss", **kwargs):
-    params = dict(
-        private_key=private,
-        algorithm=algorithm,
-        issuer=issuer,
-        audience=audience,
-        subject="alice",
-        access=ACCESS,
-        lifetime=300,
-    )
+    params = {
+        "private_key": private,
+        "algorithm": algorithm,
+        "issuer": issuer,
+        "audience": audience,
+        "subject": "alice",
+        "access": ACCESS,
+        "lifetime": 300,
+    }
     params.update(kwargs)
     return tokens.issue(**params)
 

@@ -1,0 +1,33 @@
+"""The registry's routes on pulpcore's content app (imported by it at start-up).
+
+``{path}`` is the repository name (a distribution's base path, slashes allowed): pulpcore's
+Handler methods read ``match_info["path"]``. aiohttp binds HEAD to every GET route.
+The registry middleware goes first, before pulpcore's authentication middleware, so that it
+can take Basic credentials out of /v2/ requests (see registry/base.py).
+"""
+
+from aiohttp import web
+from pulpcore.plugin.content import app
+
+from pulp_container.app.registry.base import PREFIX, registry_middleware
+from pulp_container.app.registry.blobs import Blobs
+from pulp_container.app.registry.catalog import Catalog
+from pulp_container.app.registry.manifests import Manifests
+from pulp_container.app.registry.tags import Tags
+from pulp_container.app.registry.version import Version
+
+_NAME = "{path:.+}"
+
+if registry_middleware not in app.middlewares:
+    app.middlewares.insert(0, registry_middleware)
+
+app.add_routes(
+    [
+        web.get(PREFIX, Version().get),
+        web.get(f"{PREFIX}/", Version().get),
+        web.get(f"{PREFIX}/_catalog", Catalog().get),
+        web.get(f"{PREFIX}/{_NAME}/tags/list", Tags().get),
+        web.get(f"{PREFIX}/{_NAME}/manifests/{{reference}}", Manifests().get),
+        web.get(f"{PREFIX}/{_NAME}/blobs/{{digest}}", Blobs().get),
+    ]
+)

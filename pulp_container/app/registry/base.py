@@ -1,0 +1,221 @@
+"""What every registry request shares: the /v2/ middleware and RegistryHandler.
+
+The middleware (bound to ``/v2`` paths only) puts the API version header on every response,
+turns RegistryError and format errors into the error envelope, and takes Basic credentials out
+of the request before pulpcore's own authentication middleware would check them in full (see
+``auth/authentication.py``). RegistryHandler resolves a repository name to a distribution and
+the repository version it serves, decides whether the caller may pull it, and hands the
+handlers a LocalStore of that version.
+"""
+
+from dataclasses import dataclass
+from logging import getLogger
+
+from aiohttp import web
+from asgiref.sync import sync_to_async
+from django.contrib.auth.models import AnonymousUser
+from multidict import CIMultiDict
+from pulpcore.plugin.content import Handler
+
+from pulp_container.app import errors
+from pulp_container.app.auth import basic, permissions
+from pulp_container.app.auth.authentication import authenticate_basic, basic_enabled
+from pulp_container.app.models import ContainerDistribution
+from pulp_container.app.oci.exceptions import FormatError
+from pulp_container.app.oci.reference import validate_name
+from pulp_container.app.registry.store import LocalStore
+from pulp_container.constants import (
+    HEADER_AUTHORIZATION,
+    HEADER_DOCKER_DISTRIBUTION_API_VERSION,
+    HEADER_WWW_AUTHENTICATE,
+    REGISTRY_API_VERSION,
+)
+
+log = getLogger(__name__)
+
+PREFIX = "/v2"
+# Request state: the Basic Authorization value the middleware took out, if any.
+AUTHORIZATION_KEY = "container_registry_authorization"
+# Request state: set once a handler starts streaming; errors can then only close the connection.
+STREAMING_KEY = "container_registry_streaming"
+
+_METHODS = ("GET", "HEAD")
+
+
+def is_registry_path(path):
+    return path == PREFIX or path.startswith(PREFIX + "/")
+
+
+def _take_basic_authorization(request):
+    """A clone of `request` without its Basic Authorization header, which goes into its state."""
+    authorization = request.headers.get(HEADER_AUTHORIZATION)
+    if authorization is None or basic.scheme_of(authorization) != basic.BASIC:
+        return request
+    if not basic_enabled():
+        return request
+    headers = CIMultiDict(request.headers)
+    del headers[HEADER_AUTHORIZATION]
+    clone = request.clone(headers=headers)
+    clone[AUTHORIZATION_KEY] = authorization
+    return clone
+
+
+def _translate_http_exception(request, exc):
+    """An aiohttp HTTPException as a registry error, or None to pass it on as it is."""
+    if isinstance(exc, web.HTTPMethodNotAllowed) or (
+        exc.status == 404 and request.method not in _METHODS
+    ):
+        return errors.RegistryError(
+            errors.UNSUPPORTED,
+            detail={"method": request.method, "path": request.path},
+            message=f"{request.method} {request.path} is not supported by this registry",
+        )
+    if isinstance(exc, web.HTTPRequestRangeNotSatisfiable):
+        return errors.RegistryError(errors.RANGE_INVALID, headers=dict(exc.headers))
+    return None
+
+
+@web.middleware
+async def registry_middleware(request, handler):
+    """Registry behaviour for /v2 paths; other paths pass untouched."""
+    if not is_registry_path(request.path):
+        return await handler(request)
+    request = _take_basic_authorization(request)
+    try:
+        response = await handler(request)
+    except errors.RegistryError as error:
+        log.debug("%s %s: %s", request.method, request.path, error)
+        return errors.to_aiohttp_response(error)
+    except FormatError as exc:
+        return errors.to_aiohttp_response(errors.from_format_error(exc))
+    except web.HTTPException as exc:
+        error = _translate_http_exception(request, exc)
+        if error is not None:
+            return errors.to_aiohttp_response(error)
+        exc.headers[HEADER_DOCKER_DISTRIBUTION_API_VERSION] = REGISTRY_API_VERSION
+        raise
+    except Exception:
+        if request.get(STREAMING_KEY):
+            raise
+        log.exception("%s %s failed", request.method, request.path)
+        return errors.to_aiohttp_response(errors.RegistryError(errors.UNKNOWN))
+    if not response.prepared:
+        response.headers[HEADER_DOCKER_DISTRIBUTION_API_VERSION] = REGISTRY_API_VERSION
+    return response
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The caller: a user (maybe AnonymousUser), and whether it sent credentials at all."""
+
+    user: object
+    sent_credentials: bool
+
+    @property
+    def authenticated(self):
+        return self.user.is_authenticated
+
+
+@dataclass(frozen=True)
+class Context:
+    """A resolved registry request: what is served, from which version, to whom."""
+
+    distribution: ContainerDistribution
+    version: object
+    store: LocalStore
+    identity: Identity
+
+
+def unauthorized(message="authentication required", detail=None):
+    """The 401 asking the client for credentials."""
+    return errors.RegistryError(
+        errors.UNAUTHORIZED,
+        detail=detail,
+        message=message,
+        headers={HEADER_WWW_AUTHENTICATE: basic.challenge()},
+    )
+
+
+class RegistryHandler(Handler):
+    """Base of the /v2/ handlers: identify the caller, resolve and authorize the name."""
+
+    distribution_model = ContainerDistribution
+
+    @staticmethod
+    def identify(request):
+        """Who is asking. Blocking (may query users and check a password).
+
+        Raises:
+            RegistryError: UNAUTHORIZED for malformed or wrong credentials.
+        """
+        authorization = request.get(AUTHORIZATION_KEY)
+        if authorization is None:
+            user = request.get("user")
+            if user is not None and user.is_authenticated:
+                return Identity(user, sent_credentials=True)
+            sent = HEADER_AUTHORIZATION in request.headers
+            return Identity(AnonymousUser(), sent_credentials=sent)
+        try:
+            credentials = basic.parse_basic(authorization)
+        except basic.CredentialsInvalid as exc:
+            raise unauthorized(str(exc))
+        if credentials.anonymous:
+            return Identity(AnonymousUser(), sent_credentials=True)
+        user = authenticate_basic(credentials)
+        if user is None:
+            raise unauthorized("invalid username or password")
+        return Identity(user, sent_credentials=True)
+
+    async def resolve(self, request):
+        """Resolve ``match_info["path"]`` (the repository name) for a pull.
+
+        Returns:
+            Context.
+
+        Raises:
+            RegistryError: NAME_INVALID, NAME_UNKNOWN, UNAUTHORIZED or DENIED.
+        """
+        name = request.match_info["path"]
+        validate_name(name)
+        return await sync_to_async(self._resolve_blocking)(request, name)
+
+    def _resolve_blocking(self, request, name):
+        identity = self.identify(request)
+        distribution = self._distribution(name)
+        try:
+            self._permit(request, distribution)
+        except web.HTTPForbidden as exc:
+            raise errors.RegistryError(errors.DENIED, detail={"name": name}, message=exc.reason)
+        if not permissions.may_pull(identity.user, distribution):
+            if not identity.authenticated:
+                raise unauthorized(detail={"name": name, "action": "pull"})
+            raise errors.RegistryError(
+                errors.DENIED,
+                detail={"name": name, "action": "pull"},
+                message=f"user {identity.user.get_username()!r} may not pull {name!r}",
+            )
+        version = distribution.repository_version
+        if version is None and distribution.repository is not None:
+            version = distribution.repository.latest_version()
+        if version is None:
+            raise errors.RegistryError(
+                errors.NAME_UNKNOWN,
+                detail={"name": name},
+                message=f"distribution {name!r} serves no repository version",
+            )
+        return Context(distribution, version, LocalStore(version), identity)
+
+    def _distribution(self, name):
+        """The distribution whose base_path is exactly `name`."""
+        try:
+            distribution = self._match_distribution(name)
+        except web.HTTPException:
+            # PathNotResolved, or a listing/redirect pulpcore answers for partial base paths.
+            distribution = None
+        if distribution is None or distribution.base_path != name:
+            raise errors.RegistryError(
+                errors.NAME_UNKNOWN,
+                detail={"name": name},
+                message=f"repository name {name!r} not known to registry",
+            )
+        return distribution

@@ -1,0 +1,178 @@
+"""GET|HEAD /v2/<name>/blobs/<digest>: a blob's bytes, stored or fetched from the remote.
+
+Stored blobs are served by pulpcore's ``_serve_content_artifact`` (sendfile, Range, HEAD,
+conditional requests). Blobs of on_demand and streamed repositories are fetched by pulpcore's
+``_stream_remote_artifact``, which writes each chunk to the client as it arrives and, for
+on_demand, saves the artifact at the end. Around it this module adds what a registry needs:
+
+* one request per blob and host fetches with saving (``FetchLock``); concurrent ones stream
+  without saving, so a blob is stored once however many clients ask at once;
+* the bytes sent are hashed and checked against the digest; on a mismatch the connection is
+  cut before the response completes, so no client takes corrupt bytes for the blob;
+* upstream failures become registry errors in one place (``upstream_error``).
+"""
+
+import asyncio
+from datetime import timedelta
+from logging import getLogger
+
+from aiohttp import ClientConnectionError, ClientResponseError, web
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.utils import timezone
+from pulpcore.plugin.models import ContentArtifact, Remote
+
+from pulp_container.app import errors
+from pulp_container.app.oci.digest import DigestVerifier
+from pulp_container.app.oci.reference import validate_digest
+from pulp_container.app.registry.base import STREAMING_KEY, RegistryHandler
+from pulp_container.app.registry.fetch_lock import FetchLock
+from pulp_container.constants import (
+    HEADER_CONTENT_LENGTH,
+    HEADER_CONTENT_TYPE,
+    HEADER_DOCKER_CONTENT_DIGEST,
+    HEADER_DOCKER_DISTRIBUTION_API_VERSION,
+    HEADER_RETRY_AFTER,
+    MEDIA_TYPE_OCTET_STREAM,
+    REGISTRY_API_VERSION,
+)
+
+log = getLogger(__name__)
+
+LOCK_DIRECTORY = "container-blob-fetch"
+
+
+def upstream_error(exc, digest):
+    """The registry error a client gets when fetching `digest` from the remote failed."""
+    detail = {"digest": digest}
+    if isinstance(exc, ClientResponseError):
+        if exc.status in (404, 410):
+            return errors.RegistryError(errors.BLOB_UNKNOWN, detail=detail)
+        if exc.status == 429:
+            retry_after = (exc.headers or {}).get(HEADER_RETRY_AFTER)
+            headers = {HEADER_RETRY_AFTER: retry_after} if retry_after else None
+            return errors.RegistryError(
+                errors.TOOMANYREQUESTS,
+                detail=detail,
+                message="the upstream registry is rate limiting requests for this blob",
+                headers=headers,
+            )
+        return errors.RegistryError(
+            errors.UPSTREAM_ERROR, detail={**detail, "upstream_status": exc.status}
+        )
+    if isinstance(exc, asyncio.TimeoutError):
+        return errors.RegistryError(errors.UPSTREAM_TIMEOUT, detail=detail)
+    return errors.RegistryError(
+        errors.UNAVAILABLE, detail=detail, message="the upstream registry cannot be reached"
+    )
+
+
+class VerifyingStreamResponse(web.StreamResponse):
+    """A StreamResponse that hashes a whole-blob body and cuts the connection on a mismatch."""
+
+    def __init__(self, request, digest, *, verify, **kwargs):
+        super().__init__(**kwargs)
+        self._request = request
+        self._verifier = DigestVerifier(digest) if verify else None
+
+    async def write(self, data):
+        if self._verifier is not None:
+            self._verifier.update(data)
+        await super().write(data)
+
+    async def write_eof(self, data=b""):
+        if self._verifier is not None and self.status == 200:
+            if data:
+                self._verifier.update(data)
+            if not self._verifier.matches():
+                log.error(
+                    "Blob %s from the remote hashes to %s; closing the connection",
+                    self._verifier.expected,
+                    self._verifier.actual,
+                )
+                transport = self._request.transport
+                if transport is not None:
+                    transport.abort()
+                raise ConnectionAbortedError(f"digest mismatch for {self._verifier.expected}")
+        await super().write_eof(data)
+
+
+class Blobs(RegistryHandler):
+    async def get(self, request):  # also bound to HEAD
+        digest = validate_digest(request.match_info["digest"])
+        ctx = await self.resolve(request)
+        blob = await sync_to_async(ctx.store.blob)(digest)
+        if blob is None:
+            raise errors.RegistryError(
+                errors.BLOB_UNKNOWN, detail={"name": ctx.distribution.base_path, "digest": digest}
+            )
+        headers = {
+            HEADER_CONTENT_TYPE: MEDIA_TYPE_OCTET_STREAM,
+            HEADER_DOCKER_CONTENT_DIGEST: digest,
+            HEADER_DOCKER_DISTRIBUTION_API_VERSION: REGISTRY_API_VERSION,
+            "Accept-Ranges": "bytes",
+        }
+        if blob.local:
+            return await self._serve_content_artifact(blob.content_artifact, headers, request)
+        return await self._serve_remote(request, blob.content_artifact, digest, headers)
+
+    async def _serve_remote(self, request, content_artifact, digest, headers):
+        remote_artifacts = await sync_to_async(_usable_remote_artifacts)(content_artifact)
+        if not remote_artifacts:
+            raise errors.RegistryError(
+                errors.BLOB_UNKNOWN,
+                detail={"digest": digest},
+                message="blob is not stored and no remote is known to have it",
+            )
+        size = next((ra.size for ra in remote_artifacts if ra.size), None)
+        if request.method == "HEAD":
+            if size is not None:
+                headers[HEADER_CONTENT_LENGTH] = str(size)
+            return web.Response(headers=headers)
+
+        lock = FetchLock(settings.WORKING_DIRECTORY / LOCK_DIRECTORY, digest)
+        leader = lock.acquire()
+        try:
+            if leader:
+                stored = await sync_to_async(_reload)(content_artifact)
+                if stored.artifact_id is not None:
+                    return await self._serve_content_artifact(stored, headers, request)
+            return await self._stream(request, remote_artifacts, digest, headers, size, leader)
+        finally:
+            lock.release()
+
+    async def _stream(self, request, remote_artifacts, digest, headers, size, leader):
+        whole = request.http_range.start is None and request.http_range.stop is None
+        last_error = None
+        for remote_artifact in remote_artifacts:
+            save = leader and remote_artifact.remote.policy != Remote.STREAMED
+            response = VerifyingStreamResponse(request, digest, verify=whole, headers=headers)
+            if whole and size is not None:
+                response.content_length = size
+            request[STREAMING_KEY] = True
+            try:
+                return await self._stream_remote_artifact(
+                    request, response, remote_artifact, save_artifact=save
+                )
+            except (TimeoutError, ClientResponseError, ClientConnectionError) as exc:
+                if response.prepared:
+                    raise
+                request[STREAMING_KEY] = False
+                log.warning("Fetching %s from %s failed: %s", digest, remote_artifact.url, exc)
+                last_error = exc
+        raise upstream_error(last_error, digest)
+
+
+def _usable_remote_artifacts(content_artifact):
+    cooldown = timedelta(seconds=settings.REMOTE_CONTENT_FETCH_FAILURE_COOLDOWN)
+    return list(
+        content_artifact.remoteartifact_set.select_related("remote")
+        .exclude(failed_at__gte=timezone.now() - cooldown)
+        .order_by_acs()
+    )
+
+
+def _reload(content_artifact):
+    return ContentArtifact.objects.select_related("artifact", "artifact__pulp_domain").get(
+        pk=content_artifact.pk
+    )

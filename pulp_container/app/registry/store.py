@@ -12,8 +12,6 @@ from pulpcore.plugin.models import ContentArtifact
 
 from pulp_container.app.models import Blob, Manifest, Tag
 
-_MANIFEST_FIELDS = ("pk", "digest", "media_type", "data")
-
 
 @dataclass(frozen=True)
 class StoredManifest:
@@ -60,15 +58,13 @@ class LocalStore:
         found = (
             self._members(Tag.objects.filter(name=tag))
             .select_related("tagged_manifest")
-            .only(*(f"tagged_manifest__{name}" for name in _MANIFEST_FIELDS), "name")
             .first()
         )
         return StoredManifest.from_model(found.tagged_manifest) if found else None
 
     def manifest_by_digest(self, digest):
         """The manifest with `digest`, or None."""
-        found = self._members(Manifest.objects.filter(digest=digest)).only(*_MANIFEST_FIELDS)
-        manifest = found.first()
+        manifest = self._members(Manifest.objects.filter(digest=digest)).first()
         return StoredManifest.from_model(manifest) if manifest else None
 
     def blob(self, digest):

@@ -58,7 +58,11 @@ class Manifest(Content):
     )
     blobs = models.ManyToManyField(Blob, through="BlobManifest", related_name="layer_of")
     listed_manifests = models.ManyToManyField(
-        "self", through="ManifestListManifest", symmetrical=False, related_name="listed_in"
+        "self",
+        through="ManifestListManifest",
+        through_fields=("manifest_list", "image_manifest"),
+        symmetrical=False,
+        related_name="listed_in",
     )
     annotations = models.JSONField(default=dict)
     labels = models.JSONField(default=dict)

@@ -8,6 +8,7 @@ from logging import getLogger
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
+from pulpcore.plugin.download import DownloaderFactory
 from pulpcore.plugin.models import (
     AutoAddObjPermsMixin,
     Content,
@@ -17,6 +18,10 @@ from pulpcore.plugin.models import (
 )
 from pulpcore.plugin.repo_version_utils import remove_duplicates, validate_repo_version
 from pulpcore.plugin.util import get_domain_pk
+
+from .upstream.challenge import pull_scope
+from .upstream.credentials import RegistryAuth
+from .upstream.downloaders import RegistryHttpDownloader
 
 log = getLogger(__name__)
 
@@ -136,6 +141,39 @@ class ContainerRemote(Remote, AutoAddObjPermsMixin):
         permissions = [
             ("manage_roles_containerremote", "Can manage roles on container remotes"),
         ]
+
+    @property
+    def download_factory(self):
+        """pulpcore's factory, building RegistryHttpDownloaders for http(s) URLs."""
+        try:
+            return self._download_factory
+        except AttributeError:
+            self._download_factory = DownloaderFactory(
+                self,
+                downloader_overrides={
+                    "http": RegistryHttpDownloader,
+                    "https": RegistryHttpDownloader,
+                },
+            )
+            return self._download_factory
+
+    @property
+    def registry_auth(self):
+        """Upstream credentials and tokens, shared by every downloader of this object."""
+        try:
+            return self._registry_auth
+        except AttributeError:
+            self._registry_auth = RegistryAuth(self.username, self.password)
+            return self._registry_auth
+
+    def get_downloader(self, remote_artifact=None, url=None, download_factory=None, **kwargs):
+        """A downloader that answers the upstream's auth challenges with this remote's
+        credentials; the sync and the content app (streaming on-demand blobs) both use it."""
+        kwargs.setdefault("registry_auth", self.registry_auth)
+        kwargs.setdefault("scope", pull_scope(self.upstream_name))
+        return super().get_downloader(
+            remote_artifact=remote_artifact, url=url, download_factory=download_factory, **kwargs
+        )
 
 
 class ContainerRepository(Repository, AutoAddObjPermsMixin):

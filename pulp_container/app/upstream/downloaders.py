@@ -1,0 +1,82 @@
+"""An HttpDownloader that answers registry auth challenges (Bearer tokens and Basic).
+
+A remote owns one `RegistryAuth` (``credentials.py``); every downloader it builds shares it,
+so a sync fetches one token per scope and reuses it until it is about to expire. A downloader
+sends what the RegistryAuth has for its scope; on a 401 it hands the challenge to the
+RegistryAuth, which fetches a token (or picks Basic credentials), and retries once.
+"""
+
+import aiohttp
+from pulpcore.plugin.download import HttpDownloader
+
+from pulp_container.app.upstream import challenge as challenges
+from pulp_container.app.upstream.credentials import RegistryAuth
+from pulp_container.constants import HEADER_AUTHORIZATION, HEADER_WWW_AUTHENTICATE
+
+
+class RegistryHttpDownloader(HttpDownloader):
+    """Downloads from a registry, answering its auth challenge once per request.
+
+    Args:
+        url: what to download.
+        registry_auth: the remote's shared RegistryAuth; without it one is made from the
+            Basic credentials pulpcore's factory passes as ``auth``.
+        scope: the token scope the URL needs (``repository:<name>:pull``).
+        headers: extra request headers, e.g. ``Accept`` for manifests.
+        kwargs: HttpDownloader's arguments.
+
+    The response headers (Content-Type, Docker-Content-Digest, Link) are in the
+    DownloadResult's ``headers``.
+    """
+
+    def __init__(self, url, registry_auth=None, scope="", headers=None, **kwargs):
+        basic_auth = kwargs.pop("auth", None)
+        super().__init__(url, **kwargs)
+        self.registry_auth = registry_auth or RegistryAuth.from_basic_auth(basic_auth)
+        self.scope = scope
+        self.request_headers = dict(headers or {})
+
+    async def _run(self, extra_data=None):
+        sent = await self.registry_auth.authorization(self.scope, self._fetch_token)
+        try:
+            return await self._get(sent, extra_data)
+        except aiohttp.ClientResponseError as error:
+            if error.status != 401:
+                raise
+            header = (error.headers or {}).get(HEADER_WWW_AUTHENTICATE)
+            retry_with = await self.registry_auth.answer(
+                header, self.scope, sent, self._fetch_token
+            )
+            if retry_with is None:
+                raise
+        return await self._get(retry_with, extra_data)
+
+    async def _get(self, authorization, extra_data):
+        """One GET through HttpDownloader with our headers and `authorization` added."""
+        extra_data = dict(extra_data or {})
+        request_kwargs = dict(extra_data.get("request_kwargs") or {})
+        headers = {**self.request_headers, **request_kwargs.get("headers", {})}
+        if authorization:
+            headers[HEADER_AUTHORIZATION] = authorization
+        request_kwargs["headers"] = headers
+        extra_data["request_kwargs"] = request_kwargs
+        return await super()._run(extra_data=extra_data)
+
+    async def _fetch_token(self, request, basic):
+        """Ask the token endpoint of `request` (a challenge.TokenRequest).
+
+        Raises:
+            aiohttp.ClientResponseError: the endpoint refused (e.g. 401 for bad credentials).
+            challenge.TokenResponseInvalid: it answered without a token.
+        """
+        headers = {HEADER_AUTHORIZATION: basic} if basic else {}
+        async with self.session.get(
+            request.url,
+            params=list(request.params),
+            headers=headers,
+            proxy=self.proxy,
+            proxy_auth=self.proxy_auth,
+        ) as response:
+            response.raise_for_status()
+            body = await response.read()
+        return challenges.parse_token_response(body, self.registry_auth.clock())

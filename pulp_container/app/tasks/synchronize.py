@@ -1,0 +1,65 @@
+"""The sync task: a new repository version holding what the remote's upstream repository has."""
+
+from gettext import gettext as _
+from logging import getLogger
+
+from pulpcore.plugin.exceptions import SyncError
+from pulpcore.plugin.stages import (
+    ArtifactDownloader,
+    ArtifactResourceBudget,
+    ArtifactSaver,
+    DeclarativeVersion,
+    QueryExistingArtifacts,
+    QueryExistingContents,
+    RemoteArtifactSaver,
+    ResolveContentFutures,
+)
+
+from pulp_container.app.models import ContainerRemote, ContainerRepository
+from pulp_container.app.tasks.sync_stages import ContainerContentSaver, ContainerFirstStage
+
+log = getLogger(__name__)
+
+
+class ContainerDeclarativeVersion(DeclarativeVersion):
+    """DeclarativeVersion with the container ContentSaver (relations) and no ACS stage."""
+
+    def pipeline_stages(self, new_version):
+        budget = ArtifactResourceBudget.from_settings()
+        return [
+            self.first_stage,
+            QueryExistingArtifacts(),
+            ArtifactDownloader(resource_budget=budget),
+            ArtifactSaver(resource_budget=budget),
+            QueryExistingContents(repo_version=new_version),
+            ContainerContentSaver(),
+            RemoteArtifactSaver(),
+            ResolveContentFutures(),
+        ]
+
+
+def synchronize(remote_pk, repository_pk, mirror=False):
+    """Sync a container repository from its remote's upstream repository.
+
+    Args:
+        remote_pk: the ContainerRemote to read.
+        repository_pk: the ContainerRepository to write a new version of.
+        mirror: True: the new version holds exactly what upstream has (within the remote's
+            tag filters). False: content is only added.
+
+    The new version, if any, is the task's created resource; nothing changed, no version.
+
+    Raises:
+        SyncError: the remote has no url or upstream_name, or upstream refused or broke.
+        DigestValidationError: a manifest or blob does not match its digest.
+    """
+    remote = ContainerRemote.objects.get(pk=remote_pk)
+    repository = ContainerRepository.objects.get(pk=repository_pk)
+    if not remote.url or not remote.upstream_name:
+        raise SyncError(_("A remote needs a url and an upstream_name to sync from."))
+    log.info(
+        "Syncing %s from %s %s (policy %s, mirror %s)",
+        repository.name, remote.url, remote.upstream_name, remote.policy, mirror,
+    )  # fmt: skip
+    first_stage = ContainerFirstStage(remote)
+    ContainerDeclarativeVersion(first_stage, repository, mirror=mirror).create()

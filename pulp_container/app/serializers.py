@@ -202,6 +202,22 @@ class ContainerRemoteSerializer(RemoteSerializer):
 class ContainerRepositorySyncURLSerializer(RepositorySyncURLSerializer):
     """Body of a sync request: which remote, and whether to mirror it."""
 
+    remote = DetailRelatedField(
+        required=False,
+        view_name_pattern=r"remotes(-.*/.*)-detail",
+        queryset=models.ContainerRemote.objects.all(),
+        help_text=_("The container remote to sync from; defaults to the repository's remote."),
+    )
+    mirror = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=_(
+            "True: the new version holds exactly the upstream's tags (within the remote's "
+            "filters) and what they need; content upstream no longer has is removed. "
+            "False: content is only added."
+        ),
+    )
+
 
 class ContainerDistributionSerializer(DistributionSerializer):
     """Serves a repository, or one of its versions, to registry clients at ``registry_path``."""

@@ -15,6 +15,7 @@ on_demand, saves the artifact at the end. Around it this module adds what a regi
 import asyncio
 from datetime import timedelta
 from logging import getLogger
+from pathlib import Path
 
 from aiohttp import ClientConnectionError, ClientResponseError, web
 from asgiref.sync import sync_to_async
@@ -130,7 +131,7 @@ class Blobs(RegistryHandler):
                 headers[HEADER_CONTENT_LENGTH] = str(size)
             return web.Response(headers=headers)
 
-        lock = FetchLock(settings.WORKING_DIRECTORY / LOCK_DIRECTORY, digest)
+        lock = FetchLock(Path(settings.WORKING_DIRECTORY) / LOCK_DIRECTORY, digest)
         leader = lock.acquire()
         try:
             if leader:

@@ -111,12 +111,17 @@ class ContainerFirstStage(Stage):
 
     # --- I/O ------------------------------------------------------------------------------
 
-    async def _fetch(self, url, **kwargs):
-        """Download `url` with the remote's downloader; HTTP errors become SyncErrors."""
+    async def _fetch(self, url, missing_ok=False, **kwargs):
+        """Download `url` with the remote's downloader; HTTP errors become SyncErrors.
+
+        With `missing_ok`, a 404 gives None.
+        """
         downloader = self.remote.get_downloader(url=url, **kwargs)
         try:
             return await downloader.run()
         except aiohttp.ClientResponseError as error:
+            if missing_ok and error.status == 404:
+                return None
             raise _refusal(error, url) from error
         except ChallengeInvalid as error:
             raise SyncError(
@@ -138,9 +143,13 @@ class ContainerFirstStage(Stage):
                 await pb.asave()
         return plan.select_tags(tags, self.remote.include_tags, self.remote.exclude_tags)
 
-    async def _fetch_manifest(self, reference, requested=None):
+    async def _fetch_manifest(self, reference, requested=None, missing_ok=False):
         url = self.urls.manifest(reference)
-        result = await self._fetch(url, headers={HEADER_ACCEPT: MANIFEST_ACCEPT_HEADER})
+        result = await self._fetch(
+            url, missing_ok=missing_ok, headers={HEADER_ACCEPT: MANIFEST_ACCEPT_HEADER}
+        )
+        if result is None:
+            return None
         raw = _read_and_remove(result.path)
         try:
             return plan.read_manifest(
@@ -196,9 +205,13 @@ class ContainerFirstStage(Stage):
 
     async def _sync_tag(self, tag):
         async with self._slots:
-            manifest = await self._fetch_manifest(tag)
-            saved = await self._declared(manifest.digest, lambda: self._declare(manifest, 0))
-        await self.put(tag_content(tag, saved))
+            manifest = await self._fetch_manifest(tag, missing_ok=True)
+            if manifest is None:
+                # Listed but gone (deleted meanwhile, or a dangling tag): upstream has no such tag.
+                log.warning("Tag %s of %s is listed but has no manifest", tag, self.urls.tags())
+            else:
+                saved = await self._declared(manifest.digest, lambda: self._declare(manifest, 0))
+                await self.put(tag_content(tag, saved))
         await self._progress["tags"].aincrement()
 
     async def _declared(self, digest, declare):

@@ -1,10 +1,15 @@
 """Sync a repository from a real upstream registry: policies, mirror, filters, lists, integrity."""
 
+import hashlib
+import json
+
 import pytest
 
 from tests.functional.upstream import (
+    UpstreamRegistry,
     media_types,
     push_docker_image,
+    push_manifest,
     push_manifest_list,
     push_oci_image,
     push_oci_index,
@@ -165,6 +170,81 @@ def test_index_and_manifest_list_with_all_children(
     assert digests(content(api, "blobs", version)) == {
         blob.digest for pushed in (index, manifest_list) for blob in pushed.blobs
     }
+
+
+class ForeignLayerRegistry(UpstreamRegistry):
+    """A docker-registry that accepts foreign layers (their URLs are refused by default)."""
+
+    def config(self):
+        config = super().config()
+        config["validation"] = {"manifests": {"urls": {"allow": ["^https?://"]}}}
+        return config
+
+
+@pytest.fixture
+def foreign_layer_registry(tmp_path):
+    with ForeignLayerRegistry(workdir=tmp_path / "foreign-registry") as registry:
+        yield registry
+
+
+def test_foreign_layers_stay_in_the_manifest_but_are_not_fetched(
+    api, unique, foreign_layer_registry, upstream_repository
+):
+    upstream_registry = foreign_layer_registry
+    client = upstream_registry.client()
+    base = push_docker_image(client, upstream_repository, ["base"])
+    foreign = {
+        "mediaType": "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
+        "size": 1234567,
+        "digest": "sha256:" + hashlib.sha256(b"foreign layer").hexdigest(),
+        "urls": ["https://127.0.0.1:9/foreign/layer.tar.gz"],
+    }
+    document = json.loads(base.manifest)
+    document["layers"] = [foreign, *document["layers"]]
+    data = json.dumps(document, indent=3).encode()
+    digest = push_manifest(client, upstream_repository, ("foreign",), data, base.media_type)
+
+    repository, _, _ = synced_repository(api, unique, upstream_registry, upstream_repository)
+
+    version = latest(api, repository)
+    assert tags_of(api, version) == {"base": base.digest, "foreign": digest}
+    manifest = next(m for m in content(api, "manifests", version) if m["digest"] == digest)
+    assert len(manifest["blobs"]) == len(base.layers)
+    assert foreign["digest"] not in digests(content(api, "blobs", version))
+
+
+def test_a_moved_tag_points_at_its_new_manifest(
+    api, unique, upstream_registry, upstream_repository
+):
+    client = upstream_registry.client()
+    first = push_docker_image(client, upstream_repository, ["latest"], seed="first")
+    repository, _, _ = synced_repository(
+        api, unique, upstream_registry, upstream_repository, policy="on_demand"
+    )
+    second = push_docker_image(client, upstream_repository, ["latest"], seed="second")
+
+    sync(api, repository)
+
+    version = latest(api, repository)
+    assert tags_of(api, version) == {"latest": second.digest}
+    assert {first.digest, second.digest} == digests(content(api, "manifests", version))
+
+
+def test_two_syncs_of_one_repository_do_not_overlap(
+    api, unique, upstream_registry, upstream_repository
+):
+    push_tagged_images(upstream_registry.client(), upstream_repository, tags=("a", "b"))
+    remote = create_remote(api, unique, upstream_registry, upstream_repository)
+    repository = api.create_repository(unique("repo"), remote=remote["pulp_href"])
+
+    hrefs = [
+        api.ok(api.post(f"{repository['pulp_href']}sync/", {}), status=202)["task"]
+        for _ in range(2)
+    ]
+
+    first, second = sorted((api.wait_task(href) for href in hrefs), key=lambda t: t["started_at"])
+    assert first["finished_at"] <= second["started_at"]
+    assert latest(api, repository).endswith("/versions/1/")
 
 
 # --- mirror and filters ----------------------------------------------------------------------

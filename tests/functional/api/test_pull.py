@@ -39,7 +39,9 @@ def sync(api, repository, remote, mirror=False):
     return api.run("POST", f"{repository['pulp_href']}sync/", body)
 
 
-def serve(api, registry, upstream_name, policy, base_path=None, **distribution_fields):
+def serve(
+    api, registry, upstream_name, policy, base_path=None, remote_fields=None, **distribution_fields
+):
     """Sync `upstream_name` with `policy` into a new repository and distribute it.
 
     Returns:
@@ -53,6 +55,7 @@ def serve(api, registry, upstream_name, policy, base_path=None, **distribution_f
                 "url": registry.url,
                 "upstream_name": upstream_name,
                 "policy": policy,
+                **(remote_fields or {}),
             },
         )
     )

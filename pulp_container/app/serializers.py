@@ -256,7 +256,14 @@ class ContainerDistributionSerializer(DistributionSerializer):
             raise serializers.ValidationError(
                 _("base_path is the repository name clients pull: {}").format(error)
             )
-        return super().validate_base_path(path)
+        try:
+            return super().validate_base_path(path)
+        except serializers.ValidationError as error:
+            # pulpcore nests its overlap message under the field name once more; keep the
+            # usual shape {"base_path": ["..."]}.
+            if isinstance(error.detail, dict) and "base_path" in error.detail:
+                raise serializers.ValidationError(error.detail["base_path"])
+            raise
 
     def validate(self, data):
         data = super().validate(data)

@@ -1,13 +1,15 @@
 """The sync pipeline's own stages: the first stage, and a ContentSaver that writes relations.
 
 The first stage reads the upstream repository: its tag list (every page), each tag's manifest,
-every manifest an index or list names, and the blobs image manifests need. It puts blobs into
-the pipeline first and waits until they are saved before it puts the manifest that relates to
-them; a tag follows its saved manifest. The stock stages download, deduplicate and associate.
+every manifest an index or list names, and the image configs (labels, architecture, os). Then
+it puts the blobs into the pipeline and waits until they are saved, puts the manifests that
+relate to them and waits, and puts the tags. The stock stages download, deduplicate, save and
+associate.
 """
 
 import asyncio
 import os
+from dataclasses import dataclass
 from gettext import gettext as _
 from logging import getLogger
 from pathlib import Path
@@ -25,6 +27,7 @@ from pulp_container.app.content_units import (
 )
 from pulp_container.app.models import Manifest
 from pulp_container.app.oci.exceptions import DigestMismatch, ManifestInvalid
+from pulp_container.app.oci.manifest import Manifest as OciManifest
 from pulp_container.app.oci.manifest import parse_manifest
 from pulp_container.app.oci.reference import parse_digest
 from pulp_container.app.upstream import plan
@@ -69,8 +72,22 @@ def _refusal(error, url):
     )
 
 
+@dataclass
+class _Read:
+    """A manifest as read from upstream (or from Pulp, when already stored)."""
+
+    manifest: OciManifest
+    config_bytes: bytes | None = None
+    config_artifact: Artifact | None = None
+    depth: int = 0  # 0 for images; a list is one deeper than its deepest entry
+
+
 class ContainerFirstStage(Stage):
     """Declares the upstream repository's tags (within the remote's filters) and all they need.
+
+    It works in rounds so the pipeline sees large batches: read every tag's manifest and
+    whatever it lists; put every blob and wait until all are saved; put the image manifests
+    and wait; then the lists, innermost first; then the tags.
 
     Args:
         remote: the ContainerRemote; its policy decides whether blobs are downloaded now.
@@ -82,8 +99,7 @@ class ContainerFirstStage(Stage):
         self.urls = RegistryURLs.for_remote(remote)
         self.deferred = remote.policy != Remote.IMMEDIATE
         self._slots = asyncio.Semaphore(TAGS_IN_FLIGHT)
-        self._blobs = {}  # digest -> DeclarativeContent, one per blob in a sync
-        self._manifests = {}  # digest -> Task giving the saved Manifest, one per manifest
+        self._reads = {}  # digest -> Task giving the _Read of that manifest, one per sync
         self._progress = {}
 
     async def run(self):
@@ -100,17 +116,14 @@ class ContainerFirstStage(Stage):
                 message=_("Processing blobs"), code="sync.processing.blobs"
             ) as self._progress["blobs"],
         ):
-            tasks = [asyncio.ensure_future(self._sync_tag(tag)) for tag in tags]
-            try:
-                await asyncio.gather(*tasks)
-            finally:
-                pending = [t for t in (*tasks, *self._manifests.values()) if not t.done()]
-                for task in pending:
-                    task.cancel()
-                await asyncio.gather(*pending, return_exceptions=True)
+            tagged = await self._read_tags(tags)
+            reads = {digest: task.result() for digest, task in self._reads.items()}
+            blobs = await self._save_blobs(reads.values())
+            manifests = await self._save_manifests(reads, blobs)
+            for tag, digest in tagged.items():
+                await self.put(tag_content(tag, manifests[digest]))
 
     # --- I/O ------------------------------------------------------------------------------
-
     async def _fetch(self, url, missing_ok=False, **kwargs):
         """Download `url` with the remote's downloader; HTTP errors become SyncErrors.
 
@@ -201,90 +214,116 @@ class ContainerFirstStage(Stage):
             return data, None
         return data, Artifact(**result.artifact_attributes, file=result.path)
 
-    # --- declaring content ----------------------------------------------------------------
+    # --- reading ---------------------------------------------------------------------------
 
-    async def _sync_tag(self, tag):
+    async def _read_tags(self, tags):
+        """Read every tag's manifest and all it lists; returns {tag: manifest digest}."""
+        tasks = [asyncio.ensure_future(self._read_tag(tag)) for tag in tags]
+        try:
+            digests = await asyncio.gather(*tasks)
+        finally:
+            pending = [t for t in (*tasks, *self._reads.values()) if not t.done()]
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        return {tag: digest for tag, digest in zip(tags, digests) if digest is not None}
+
+    async def _read_tag(self, tag):
         async with self._slots:
             manifest = await self._fetch_manifest(tag, missing_ok=True)
             if manifest is None:
                 # Listed but gone (deleted meanwhile, or a dangling tag): upstream has no such tag.
                 log.warning("Tag %s of %s is listed but has no manifest", tag, self.urls.tags())
             else:
-                saved = await self._declared(manifest.digest, lambda: self._declare(manifest, 0))
-                await self.put(tag_content(tag, saved))
+                await self._once(manifest.digest, lambda: self._read(manifest, 0))
         await self._progress["tags"].aincrement()
+        return manifest.digest if manifest else None
 
-    async def _declared(self, digest, declare):
-        """The saved manifest `digest`, declaring it (``await declare()``) once per sync."""
-        task = self._manifests.get(digest)
+    async def _once(self, digest, read):
+        """The _Read of manifest `digest`, reading it (``await read()``) once per sync."""
+        task = self._reads.get(digest)
         if task is None:
-            task = self._manifests[digest] = asyncio.ensure_future(declare())
+            task = self._reads[digest] = asyncio.ensure_future(read())
         return await task
 
-    async def _listed(self, digest, depth):
-        async def declare():
+    async def _read_listed(self, digest, nesting):
+        async def read():
             manifest = await self._stored_manifest(digest)
             if manifest is None:
                 manifest = await self._fetch_manifest(digest, requested=digest)
-            return await self._declare(manifest, depth)
+            return await self._read(manifest, nesting)
 
-        return await self._declared(digest, declare)
+        return await self._once(digest, read)
 
-    async def _declare(self, manifest, depth):
-        if manifest.is_list:
-            d_content = await self._list_content(manifest, depth)
-        else:
-            d_content = await self._image_content(manifest)
-        await self.put(d_content)
-        saved = await d_content.resolution()
-        await self._progress["manifests"].aincrement()
-        return saved
-
-    async def _list_content(self, manifest, depth):
-        if depth >= MAX_LIST_DEPTH:
+    async def _read(self, manifest, nesting):
+        if not manifest.is_list:
+            return _Read(manifest, *await self._read_config(manifest))
+        if nesting >= MAX_LIST_DEPTH:
             raise SyncError(
                 _("Index {digest} nests more than {limit} levels deep.").format(
                     digest=manifest.digest, limit=MAX_LIST_DEPTH
                 )
             )
         entries = plan.listed_to_fetch(manifest)
-        children = await asyncio.gather(
-            *(self._listed(entry.digest, depth + 1) for entry in entries)
+        listed = await asyncio.gather(
+            *(self._read_listed(entry.digest, nesting + 1) for entry in entries)
         )
-        return manifest_content(manifest, listed=list(zip(children, entries)))
+        return _Read(manifest, depth=1 + max((read.depth for read in listed), default=0))
 
-    async def _image_content(self, manifest):
-        config_bytes, config_artifact = await self._read_config(manifest)
-        refs = plan.blobs_to_declare(manifest)
-        config_digest = manifest.config.digest if manifest.config else None
-        d_blobs = [
-            await self._blob(ref, config_artifact if ref.digest == config_digest else None)
-            for ref in refs
-        ]
-        saved = dict(
-            zip(
-                (ref.digest for ref in refs),
-                await asyncio.gather(*(d_blob.resolution() for d_blob in d_blobs)),
+    # --- saving ----------------------------------------------------------------------------
+
+    async def _save_blobs(self, reads):
+        """Put every blob the image manifests need; returns {digest: saved Blob}."""
+        d_blobs = {}
+        for read in reads:
+            config = read.manifest.config
+            for ref in plan.blobs_to_declare(read.manifest):
+                if ref.digest in d_blobs:
+                    continue
+                artifact = read.config_artifact if config and ref.digest == config.digest else None
+                d_blobs[ref.digest] = blob_content(
+                    self.remote, ref.digest, ref.size, deferred=self.deferred, artifact=artifact
+                )
+                await self.put(d_blobs[ref.digest])
+                await self._progress["blobs"].aincrement()
+        saved = await asyncio.gather(*(d_blob.resolution() for d_blob in d_blobs.values()))
+        return dict(zip(d_blobs, saved))
+
+    async def _save_manifests(self, reads, blobs):
+        """Put the manifests, images first, each list after what it lists.
+
+        Returns:
+            {digest: saved Manifest}
+        """
+        saved = {}
+        for depth in sorted({read.depth for read in reads.values()}):
+            level = [read for read in reads.values() if read.depth == depth]
+            d_manifests = [self._manifest_content(read, blobs, saved) for read in level]
+            for d_manifest in d_manifests:
+                await self.put(d_manifest)
+            for read, manifest in zip(
+                level, await asyncio.gather(*(d.resolution() for d in d_manifests))
+            ):
+                saved[read.manifest.digest] = manifest
+            await self._progress["manifests"].aincrease_by(len(level))
+        return saved
+
+    @staticmethod
+    def _manifest_content(read, blobs, saved):
+        manifest = read.manifest
+        if manifest.is_list:
+            entries = plan.listed_to_fetch(manifest)
+            return manifest_content(
+                manifest, listed=[(saved[entry.digest], entry) for entry in entries]
             )
-        )
-        layers = [saved[ref.digest] for ref in refs if ref.digest != config_digest]
+        config = manifest.config.digest if manifest.config else None
+        refs = plan.blobs_to_declare(manifest)
         return manifest_content(
             manifest,
-            config_bytes=config_bytes,
-            config_blob=saved.get(config_digest),
-            blobs=layers,
+            config_bytes=read.config_bytes,
+            config_blob=blobs.get(config),
+            blobs=[blobs[ref.digest] for ref in refs if ref.digest != config],
         )
-
-    async def _blob(self, ref, artifact=None):
-        """The blob's DeclarativeContent, put into the pipeline the first time it is asked."""
-        d_content = self._blobs.get(ref.digest)
-        if d_content is None:
-            d_content = self._blobs[ref.digest] = blob_content(
-                self.remote, ref.digest, ref.size, deferred=self.deferred, artifact=artifact
-            )
-            await self.put(d_content)
-            await self._progress["blobs"].aincrement()
-        return d_content
 
 
 class ContainerContentSaver(ContentSaver):

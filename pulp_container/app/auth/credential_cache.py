@@ -73,3 +73,46 @@ class CredentialCache:
 
     def __len__(self):
         return len(self._entries)
+
+
+class RecentGrants:
+    """Grants (hashable keys) remembered for ``ttl`` seconds: only positive decisions.
+
+    A pull of many blobs asks "may this user pull this distribution" for every request; the
+    answer takes several permission queries. Remembering a *yes* briefly means a permission
+    that is taken away keeps working for at most ``ttl`` seconds (as a registry token would
+    for its lifetime); a permission that is given works at once, since a *no* is never kept.
+    """
+
+    def __init__(self, ttl=10.0, max_entries=DEFAULT_MAX_ENTRIES, clock=time.monotonic):
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._clock = clock
+        self._entries = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __contains__(self, key):
+        if self.ttl <= 0:
+            return False
+        now = self._clock()
+        with self._lock:
+            expires = self._entries.get(key)
+            if expires is None:
+                return False
+            if now >= expires:
+                del self._entries[key]
+                return False
+            return True
+
+    def add(self, key):
+        if self.ttl <= 0:
+            return
+        with self._lock:
+            self._entries[key] = self._clock() + self.ttl
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def clear(self):
+        with self._lock:
+            self._entries.clear()

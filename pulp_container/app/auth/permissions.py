@@ -6,8 +6,25 @@ private one needs ``container.pull_containerdistribution`` or
 pulpcore's role utilities), or a superuser.
 """
 
+from django.conf import settings
 from django.db.models import Q
 from pulpcore.plugin.util import get_objects_for_user
+
+from pulp_container.app.auth.credential_cache import RecentGrants
+
+# Seconds a granted pull of a private distribution is remembered (0: ask every time).
+GRANT_TTL_SETTING = "CONTAINER_PULL_PERMISSION_CACHE_TTL"
+DEFAULT_GRANT_TTL = 10.0
+
+_grants = None
+
+
+def recent_grants():
+    global _grants
+    if _grants is None:
+        _grants = RecentGrants(ttl=float(getattr(settings, GRANT_TTL_SETTING, DEFAULT_GRANT_TTL)))
+    return _grants
+
 
 PULL_PERMISSIONS = (
     "container.pull_containerdistribution",
@@ -15,13 +32,32 @@ PULL_PERMISSIONS = (
 )
 
 
-def may_pull(user, distribution):
-    """Whether `user` may pull from `distribution`. Blocking (permission queries)."""
+def may_pull(user, distribution, load=None):
+    """Whether `user` may pull from `distribution`. Blocking (permission queries).
+
+    Args:
+        user: a Django user, or AnonymousUser.
+        distribution: anything with ``pk`` and ``private``.
+        load: returns the ContainerDistribution model for object permission checks, when
+            `distribution` is not one.
+
+    A yes for a private distribution is remembered for a few seconds (``RecentGrants``).
+    """
     if not distribution.private:
         return True
-    if user is None or not user.is_authenticated:
+    if user is None or not user.is_authenticated or not user.is_active:
         return False
-    return any(user.has_perm(permission, distribution) for permission in PULL_PERMISSIONS)
+    if user.is_superuser:
+        return True
+    key = (user.pk, distribution.pk)
+    grants = recent_grants()
+    if key in grants:
+        return True
+    obj = load() if load is not None else distribution
+    allowed = any(user.has_perm(permission, obj) for permission in PULL_PERMISSIONS)
+    if allowed:
+        grants.add(key)
+    return allowed
 
 
 def pullable(user, queryset):

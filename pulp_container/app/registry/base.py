@@ -14,8 +14,11 @@ from logging import getLogger
 from aiohttp import web
 from asgiref.sync import sync_to_async
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import OuterRef, Subquery
 from multidict import CIMultiDict
 from pulpcore.plugin.content import Handler
+from pulpcore.plugin.models import RepositoryVersion
+from pulpcore.plugin.util import get_domain
 
 from pulp_container.app import errors
 from pulp_container.app.auth import basic, permissions
@@ -117,11 +120,27 @@ class Identity:
 
 
 @dataclass(frozen=True)
+class Served:
+    """The fields of a distribution a registry request needs, read without building models."""
+
+    pk: object
+    base_path: str
+    private: bool
+    content_guard_id: object
+    version_pk: object
+    """The pinned repository version, else the repository's latest complete one, or None."""
+
+    def model(self):
+        """The ContainerDistribution itself (for content guards and object permissions)."""
+        return ContainerDistribution.objects.get(pk=self.pk)
+
+
+@dataclass(frozen=True)
 class Context:
     """A resolved registry request: what is served, from which version, to whom."""
 
-    distribution: ContainerDistribution
-    version: object
+    distribution: Served
+    version_pk: object
     store: LocalStore
     identity: Identity
 
@@ -166,27 +185,37 @@ class RegistryHandler(Handler):
             raise unauthorized("invalid username or password")
         return Identity(user, sent_credentials=True)
 
-    async def resolve(self, request):
+    async def resolve(self, request, lookup=None):
         """Resolve ``match_info["path"]`` (the repository name) for a pull.
 
+        Args:
+            request: the aiohttp request.
+            lookup: optional ``function(store)`` run right after, in the same trip to the
+                ORM's thread (one thread hop a request instead of two).
+
         Returns:
-            Context.
+            (Context, what `lookup` returned or None).
 
         Raises:
             RegistryError: NAME_INVALID, NAME_UNKNOWN, UNAUTHORIZED or DENIED.
         """
         name = request.match_info["path"]
         validate_name(name)
-        return await sync_to_async(self._resolve_blocking)(request, name)
+        return await sync_to_async(self._resolve_blocking)(request, name, lookup)
 
-    def _resolve_blocking(self, request, name):
+    def _resolve_blocking(self, request, name, lookup):
+        ctx = self._context(request, name)
+        return ctx, (lookup(ctx.store) if lookup is not None else None)
+
+    def _context(self, request, name):
         identity = self.identify(request)
         distribution = self._distribution(name)
-        try:
-            self._permit(request, distribution)
-        except web.HTTPForbidden as exc:
-            raise errors.RegistryError(errors.DENIED, detail={"name": name}, message=exc.reason)
-        if not permissions.may_pull(identity.user, distribution):
+        if distribution.content_guard_id is not None:
+            try:
+                self._permit(request, distribution.model())
+            except web.HTTPForbidden as exc:
+                raise errors.RegistryError(errors.DENIED, detail={"name": name}, message=exc.reason)
+        if not permissions.may_pull(identity.user, distribution, distribution.model):
             if not identity.authenticated:
                 raise unauthorized(detail={"name": name, "action": "pull"})
             raise errors.RegistryError(
@@ -194,28 +223,47 @@ class RegistryHandler(Handler):
                 detail={"name": name, "action": "pull"},
                 message=f"user {identity.user.get_username()!r} may not pull {name!r}",
             )
-        version = distribution.repository_version
-        if version is None and distribution.repository is not None:
-            version = distribution.repository.latest_version()
-        if version is None:
+        version_pk = distribution.version_pk
+        if version_pk is None:
             raise errors.RegistryError(
                 errors.NAME_UNKNOWN,
                 detail={"name": name},
                 message=f"distribution {name!r} serves no repository version",
             )
-        return Context(distribution, version, LocalStore(version), identity)
+        return Context(distribution, version_pk, LocalStore(version_pk), identity)
 
-    def _distribution(self, name):
-        """The distribution whose base_path is exactly `name`."""
-        try:
-            distribution = self._match_distribution(name)
-        except web.HTTPException:
-            # PathNotResolved, or a listing/redirect pulpcore answers for partial base paths.
-            distribution = None
-        if distribution is None or distribution.base_path != name:
+    @staticmethod
+    def _distribution(name):
+        """The distribution whose base_path is exactly `name`, and the version it serves.
+
+        Not ``Handler._match_distribution``: that one matches any prefix of the path (and
+        answers listings and redirects for partial ones), where a registry name must match
+        exactly, and it loads eight related models (~18 ms a request); this is one query
+        reading values.
+        """
+        latest = (
+            RepositoryVersion.objects.filter(repository=OuterRef("repository_id"), complete=True)
+            .order_by("-number")
+            .values("pk")[:1]
+        )
+        row = (
+            ContainerDistribution.objects.filter(pulp_domain=get_domain(), base_path=name)
+            .annotate(latest_version_pk=Subquery(latest))
+            .values_list(
+                "pk",
+                "base_path",
+                "private",
+                "content_guard_id",
+                "repository_version_id",
+                "latest_version_pk",
+            )
+            .first()
+        )
+        if row is None:
             raise errors.RegistryError(
                 errors.NAME_UNKNOWN,
                 detail={"name": name},
                 message=f"repository name {name!r} not known to registry",
             )
-        return distribution
+        pk, base_path, private, content_guard_id, pinned, latest_pk = row
+        return Served(pk, base_path, private, content_guard_id, pinned or latest_pk)

@@ -101,8 +101,7 @@ class VerifyingStreamResponse(web.StreamResponse):
 class Blobs(RegistryHandler):
     async def get(self, request):  # also bound to HEAD
         digest = validate_digest(request.match_info["digest"])
-        ctx = await self.resolve(request)
-        blob = await sync_to_async(ctx.store.blob)(digest)
+        ctx, blob = await self.resolve(request, lambda store: store.blob(digest))
         if blob is None:
             raise errors.RegistryError(
                 errors.BLOB_UNKNOWN, detail={"name": ctx.distribution.base_path, "digest": digest}

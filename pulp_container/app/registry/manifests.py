@@ -6,7 +6,6 @@ naming the stored type. By digest the client asked for those exact bytes, whatev
 """
 
 from aiohttp import web
-from asgiref.sync import sync_to_async
 
 from pulp_container.app import errors
 from pulp_container.app.oci.negotiation import accepts
@@ -34,11 +33,14 @@ def _not_modified(request, digest):
 class Manifests(RegistryHandler):
     async def get(self, request):  # also bound to HEAD
         reference = parse_reference(request.match_info["reference"])
-        ctx = await self.resolve(request)
         if reference.is_digest:
-            manifest = await sync_to_async(ctx.store.manifest_by_digest)(reference.digest)
+            ctx, manifest = await self.resolve(
+                request, lambda store: store.manifest_by_digest(reference.digest)
+            )
         else:
-            manifest = await sync_to_async(ctx.store.manifest_by_tag)(reference.tag)
+            ctx, manifest = await self.resolve(
+                request, lambda store: store.manifest_by_tag(reference.tag)
+            )
         detail = {"name": ctx.distribution.base_path, "reference": str(reference)}
         if manifest is None:
             raise errors.RegistryError(errors.MANIFEST_UNKNOWN, detail=detail)

@@ -1,5 +1,8 @@
 """LocalStore: find manifests, blobs and tags in one repository version, in one query each.
 
+Manifest lookups are also cached per version (versions are immutable), so a repeated one costs
+no query at all.
+
 Every lookup filters on the indexed key first (tag name, digest) and then on membership in the
 version (its ``content_ids``), so what a lookup costs does not grow with the number of
 repositories, versions or content units in the database. The store is synchronous; handlers
@@ -7,10 +10,16 @@ call it through ``sync_to_async``.
 """
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from pulpcore.plugin.models import ContentArtifact
+from django.db.models import F, Func
+from pulpcore.plugin.models import ContentArtifact, RepositoryVersion
 
 from pulp_container.app.models import Blob, Manifest, Tag
+
+# Manifests kept per (version, reference) in each content app process; typical manifests are
+# 0.5-10 KiB, so this is a few MiB.
+MANIFEST_CACHE_ENTRIES = 1024
 
 
 @dataclass(frozen=True)
@@ -22,10 +31,9 @@ class StoredManifest:
     data: bytes
 
     @classmethod
-    def from_model(cls, manifest):
-        return cls(
-            digest=manifest.digest, media_type=manifest.media_type, data=manifest.data.encode()
-        )
+    def from_row(cls, row):
+        digest, media_type, data = row
+        return cls(digest=digest, media_type=media_type, data=data.encode())
 
 
 @dataclass(frozen=True)
@@ -44,28 +52,62 @@ class StoredBlob:
         return self.content_artifact.artifact_id is not None
 
 
-class LocalStore:
-    """Lookups in one repository version."""
+@lru_cache(maxsize=MANIFEST_CACHE_ENTRIES)
+def _manifest(version_pk, by, value):
+    """A manifest of a version by tag or digest (None if absent), cached by version.
 
-    def __init__(self, version):
-        self.version = version
+    A repository version's content never changes once the version exists, so the answer for
+    (version, tag) or (version, digest) can be kept as long as the process lives; what a
+    distribution serves is still decided per request (the version pk comes from it).
+    """
+    members = LocalStore(version_pk)._members
+    if by == "tag":
+        row = (
+            members(Tag.objects.filter(name=value))
+            .values_list(
+                "tagged_manifest__digest", "tagged_manifest__media_type", "tagged_manifest__data"
+            )
+            .first()
+        )
+    else:
+        row = (
+            members(Manifest.objects.filter(digest=value))
+            .values_list("digest", "media_type", "data")
+            .first()
+        )
+    return StoredManifest.from_row(row) if row else None
+
+
+class LocalStore:
+    """Lookups in one repository version, known by its primary key.
+
+    Manifest and tag lookups read values, not model instances: building pulpcore models costs
+    more than the query itself.
+    """
+
+    def __init__(self, version_pk):
+        self.version_pk = version_pk
 
     def _members(self, queryset):
-        return self.version.get_content(queryset)
+        """`queryset` narrowed to the version's content (``RepositoryVersion.content_ids``).
+
+        The same unnest subquery as ``RepositoryVersion.content_ids_subquery()``, built from the
+        primary key alone so the version row need not be loaded.
+        """
+        content_ids = (
+            RepositoryVersion.objects.filter(pk=self.version_pk)
+            .annotate(cids=Func(F("content_ids"), function="unnest"))
+            .values_list("cids", flat=True)
+        )
+        return queryset.filter(pk__in=content_ids)
 
     def manifest_by_tag(self, tag):
         """The manifest `tag` points at, or None."""
-        found = (
-            self._members(Tag.objects.filter(name=tag))
-            .select_related("tagged_manifest")
-            .first()
-        )
-        return StoredManifest.from_model(found.tagged_manifest) if found else None
+        return _manifest(self.version_pk, "tag", tag)
 
     def manifest_by_digest(self, digest):
         """The manifest with `digest`, or None."""
-        manifest = self._members(Manifest.objects.filter(digest=digest)).first()
-        return StoredManifest.from_model(manifest) if manifest else None
+        return _manifest(self.version_pk, "digest", digest)
 
     def blob(self, digest):
         """The blob with `digest` and its ContentArtifact (with artifact), or None."""

@@ -1,7 +1,6 @@
 """GET /v2/<name>/tags/list: the tags of the version a distribution serves."""
 
 from aiohttp import web
-from asgiref.sync import sync_to_async
 
 from pulp_container.app.registry.base import RegistryHandler
 from pulp_container.app.registry.pagination import link_header, paginate, parse_page_request
@@ -11,8 +10,7 @@ from pulp_container.constants import HEADER_LINK
 class Tags(RegistryHandler):
     async def get(self, request):
         page_request = parse_page_request(request.query)
-        ctx = await self.resolve(request)
-        names = await sync_to_async(ctx.store.tags)(page_request)
+        ctx, names = await self.resolve(request, lambda store: store.tags(page_request))
         page = paginate(names, page_request)
         response = web.json_response({"name": ctx.distribution.base_path, "tags": page.items})
         link = link_header(request.path, page_request, page)

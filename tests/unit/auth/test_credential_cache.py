@@ -1,6 +1,6 @@
 import pytest
 
-from pulp_container.app.auth.credential_cache import CredentialCache
+from pulp_container.app.auth.credential_cache import CredentialCache, RecentGrants
 
 
 class Clock:
@@ -76,3 +76,26 @@ def test_clear(cache):
     cache.put(key, 7)
     cache.clear()
     assert cache.get(key) is None
+
+
+def test_recent_grants_expire(clock):
+    grants = RecentGrants(ttl=10, clock=clock)
+    grants.add((1, "d"))
+    assert (1, "d") in grants
+    assert (2, "d") not in grants
+    clock.now += 10
+    assert (1, "d") not in grants
+
+
+def test_recent_grants_are_bounded(clock):
+    grants = RecentGrants(ttl=10, max_entries=2, clock=clock)
+    for key in ("a", "b", "c"):
+        grants.add(key)
+    assert "a" not in grants
+    assert "b" in grants and "c" in grants
+
+
+def test_zero_ttl_keeps_no_grants(clock):
+    grants = RecentGrants(ttl=0, clock=clock)
+    grants.add("a")
+    assert "a" not in grants

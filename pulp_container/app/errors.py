@@ -53,6 +53,7 @@ TAG_INVALID = ErrorCode("TAG_INVALID", "invalid tag", 400)
 PAGINATION_NUMBER_INVALID = ErrorCode(
     "PAGINATION_NUMBER_INVALID", "invalid number of results requested", 400
 )
+TOKEN_REQUEST_INVALID = ErrorCode("TOKEN_REQUEST_INVALID", "invalid token request", 400)
 UNAUTHORIZED = ErrorCode("UNAUTHORIZED", "authentication required", 401)
 DENIED = ErrorCode("DENIED", "requested access to the resource is denied", 403)
 UNSUPPORTED = ErrorCode("UNSUPPORTED", "the operation is unsupported", 405)
@@ -80,6 +81,7 @@ ERROR_CODES = {
         SIZE_INVALID,
         TAG_INVALID,
         PAGINATION_NUMBER_INVALID,
+        TOKEN_REQUEST_INVALID,
         UNAUTHORIZED,
         DENIED,
         UNSUPPORTED,

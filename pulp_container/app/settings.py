@@ -1,1 +1,13 @@
 """Default settings of the container plugin; a deployment overrides them in its settings file."""
+
+# Registry token authentication (the Docker token protocol). On by default; True switches the
+# registry to HTTP Basic with Pulp users (and anonymous pulls of public distributions).
+TOKEN_AUTH_DISABLED = False
+# The token endpoint's URL (the realm of challenges); default: <CONTENT_ORIGIN>/token.
+TOKEN_SERVER = None
+# ES256 (default) or RS256, and the PEM files of the key pair (make run writes an ES256 pair).
+TOKEN_SIGNATURE_ALGORITHM = "ES256"
+PRIVATE_KEY_PATH = None
+PUBLIC_KEY_PATH = None
+# Seconds a token stays valid.
+TOKEN_EXPIRATION_TIME = 300

@@ -15,10 +15,13 @@ from pulpcore.plugin.stages import (
     ResolveContentFutures,
 )
 
-from pulp_container.app.models import ContainerRemote, ContainerRepository
+from pulp_container.app.models import ContainerRemote, ContainerRepository, Manifest
 from pulp_container.app.tasks.sync_stages import ContainerContentSaver, ContainerFirstStage
 
 log = getLogger(__name__)
+
+# Existing manifests found by the pipeline are only related to, never read: leave their bytes.
+DEFERRED_FIELDS = {Manifest: ("data",)}
 
 
 class ContainerDeclarativeVersion(DeclarativeVersion):
@@ -31,7 +34,7 @@ class ContainerDeclarativeVersion(DeclarativeVersion):
             QueryExistingArtifacts(),
             ArtifactDownloader(resource_budget=budget),
             ArtifactSaver(resource_budget=budget),
-            QueryExistingContents(repo_version=new_version),
+            QueryExistingContents(repo_version=new_version, deferred_fields=DEFERRED_FIELDS),
             ContainerContentSaver(),
             RemoteArtifactSaver(),
             ResolveContentFutures(),

@@ -315,6 +315,33 @@ def test_corrupt_blob_fails_the_sync_and_keeps_the_version(
     assert "bad" not in tags_of(api, before)
 
 
+def _rewrite_whitespace(path):
+    """Change one byte of a stored manifest so it stays valid JSON of the same size."""
+    data = path.read_bytes()
+    changed = data.replace(b'{\n   "', b'{\n\t  "', 1)
+    assert changed != data and len(changed) == len(data)
+    path.write_bytes(changed)
+
+
+@pytest.mark.parametrize("which", ["tagged", "listed"])
+def test_manifest_not_matching_its_digest_fails_the_sync(
+    api, unique, upstream_registry_factory, upstream_repository, which
+):
+    registry = upstream_registry_factory()
+    pushed = push_oci_index(registry.client(), upstream_repository, ["index"])
+    target = pushed if which == "tagged" else pushed.children[1]
+    _rewrite_whitespace(registry.blob_path(target.digest))
+    remote = create_remote(api, unique, registry, upstream_repository, policy="on_demand")
+    repository = api.create_repository(unique("repo"), remote=remote["pulp_href"])
+
+    task = sync(api, repository, expect="failed")
+
+    description = task["error"]["description"]
+    assert target.digest in description
+    assert "checksum" in description
+    assert latest(api, repository).endswith("/versions/0/")
+
+
 # --- upstream credentials --------------------------------------------------------------------
 
 

@@ -69,25 +69,36 @@ def upstream_error(exc, digest):
 
 
 class VerifyingStreamResponse(web.StreamResponse):
-    """A StreamResponse that hashes a whole-blob body and cuts the connection on a mismatch."""
+    """A StreamResponse that checks a whole blob against its digest before it completes.
+
+    The latest chunk is held back until the next one arrives; at the end it is sent only if
+    the digest matches. On a mismatch the connection is cut instead, so the client gets a
+    short body and an error, never a complete response with wrong bytes (a Content-Length
+    alone would let the client take them).
+    """
 
     def __init__(self, request, digest, *, verify, **kwargs):
         super().__init__(**kwargs)
         self._request = request
         self._verifier = DigestVerifier(digest) if verify else None
+        self._held = None
 
     async def write(self, data):
-        if self._verifier is not None:
-            self._verifier.update(data)
-        await super().write(data)
+        if self._verifier is None:
+            await super().write(data)
+            return
+        self._verifier.update(data)
+        if self._held is not None:
+            await super().write(self._held)
+        self._held = bytes(data)
 
     async def write_eof(self, data=b""):
-        if self._verifier is not None and self.status == 200:
+        if self._verifier is not None:
             if data:
                 self._verifier.update(data)
             if not self._verifier.matches():
                 log.error(
-                    "Blob %s from the remote hashes to %s; closing the connection",
+                    "Blob %s from the remote hashes to %s; cutting the connection",
                     self._verifier.expected,
                     self._verifier.actual,
                 )
@@ -95,6 +106,9 @@ class VerifyingStreamResponse(web.StreamResponse):
                 if transport is not None:
                     transport.abort()
                 raise ConnectionAbortedError(f"digest mismatch for {self._verifier.expected}")
+            if self._held is not None:
+                await super().write(self._held)
+                self._held = None
         await super().write_eof(data)
 
 

@@ -465,3 +465,23 @@ def test_a_tls_handshake_is_refused_at_once(pulp_server):
     with socket.create_connection(address, timeout=5) as sock, pytest.raises(ssl.SSLError):
         context.wrap_socket(sock, server_hostname="localhost")
     assert time.monotonic() - started < 2
+
+
+@pytest.mark.parametrize("policy", ["on_demand", "streamed"])
+def test_corrupt_upstream_bytes_are_never_served_whole(
+    api, registry, upstream_registry_factory, policy
+):
+    """Upstream serves wrong bytes for a deferred blob: the client gets a cut-off response,
+    and on_demand stores nothing."""
+    upstream = upstream_registry_factory()
+    image = push_docker_image(upstream.client(), "corrupt/app", ["v1"], layer_size=512 * 1024)
+    _, _, distribution = serve(api, upstream, "corrupt/app", policy)
+    layer = image.layers[0]
+    upstream.corrupt_blob(layer.digest)
+    path = f"/v2/{distribution['base_path']}/blobs/{layer.digest}"
+    response = registry.get(path, stream=True)
+    assert response.status_code == 200
+    with pytest.raises(requests.exceptions.RequestException):
+        b"".join(response.iter_content(64 * 1024))
+    hexdigest = layer.digest.split(":", 1)[1]
+    assert api.ok(api.get("artifacts/", params={"sha256": hexdigest}))["count"] == 0

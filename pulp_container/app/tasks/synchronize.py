@@ -1,5 +1,7 @@
 """The sync task: a new repository version holding what the remote's upstream repository has."""
 
+import asyncio
+import tempfile
 from gettext import gettext as _
 from logging import getLogger
 
@@ -8,11 +10,14 @@ from pulpcore.plugin.stages import (
     ArtifactDownloader,
     ArtifactResourceBudget,
     ArtifactSaver,
+    ContentAssociation,
     DeclarativeVersion,
+    EndStage,
     QueryExistingArtifacts,
     QueryExistingContents,
     RemoteArtifactSaver,
     ResolveContentFutures,
+    create_pipeline,
 )
 
 from pulp_container.app.models import ContainerRemote, ContainerRepository, Manifest
@@ -20,12 +25,18 @@ from pulp_container.app.tasks.sync_stages import ContainerContentSaver, Containe
 
 log = getLogger(__name__)
 
+# Items a queue between two stages holds. pulpcore's default is 1: a stage then hands on one
+# item at a time, and once the first stage waits for items (to relate manifests to saved
+# blobs) every later stage saves them one per batch. A deep queue lets batches form.
+QUEUE_SIZE = 500
+
 # Existing manifests found by the pipeline are only related to, never read: leave their bytes.
 DEFERRED_FIELDS = {Manifest: ("data",)}
 
 
 class ContainerDeclarativeVersion(DeclarativeVersion):
-    """DeclarativeVersion with the container ContentSaver (relations) and no ACS stage."""
+    """DeclarativeVersion with the container ContentSaver (relations), no ACS stage, and deep
+    queues between the stages."""
 
     def pipeline_stages(self, new_version):
         budget = ArtifactResourceBudget.from_settings()
@@ -39,6 +50,18 @@ class ContainerDeclarativeVersion(DeclarativeVersion):
             RemoteArtifactSaver(),
             ResolveContentFutures(),
         ]
+
+    def create(self):
+        """DeclarativeVersion.create with QUEUE_SIZE queues between the stages."""
+        with (
+            tempfile.TemporaryDirectory(dir="."),
+            self.repository.new_version() as new_version,
+        ):
+            stages = self.pipeline_stages(new_version)
+            stages += [ContentAssociation(new_version, self.mirror), EndStage()]
+            pipeline = create_pipeline(stages, maxsize=QUEUE_SIZE)
+            asyncio.get_event_loop().run_until_complete(pipeline)
+        return new_version if new_version.complete else None
 
 
 def synchronize(remote_pk, repository_pk, mirror=False):

@@ -8,13 +8,13 @@ associate.
 """
 
 import asyncio
-import os
 from dataclasses import dataclass
 from gettext import gettext as _
 from logging import getLogger
 from pathlib import Path
 
 import aiohttp
+from pulpcore.plugin.download import DownloadResult
 from pulpcore.plugin.exceptions import DigestValidationError, SyncError
 from pulpcore.plugin.models import Artifact, ProgressReport, Remote
 from pulpcore.plugin.stages import ContentSaver, Stage
@@ -26,12 +26,14 @@ from pulp_container.app.content_units import (
     tag_content,
 )
 from pulp_container.app.models import Manifest
+from pulp_container.app.oci.digest import verify_digest
 from pulp_container.app.oci.exceptions import DigestMismatch, ManifestInvalid
 from pulp_container.app.oci.manifest import Manifest as OciManifest
 from pulp_container.app.oci.manifest import parse_manifest
 from pulp_container.app.oci.reference import parse_digest
 from pulp_container.app.upstream import plan
 from pulp_container.app.upstream.challenge import ChallengeInvalid
+from pulp_container.app.upstream.downloaders import BodyTooLarge
 from pulp_container.app.upstream.urls import LinkInvalid, RegistryURLs, next_page
 from pulp_container.constants import (
     HEADER_ACCEPT,
@@ -49,12 +51,6 @@ TAGS_IN_FLIGHT = 50
 MAX_LIST_DEPTH = 8
 
 
-def _read_and_remove(path):
-    data = Path(path).read_bytes()
-    os.unlink(path)
-    return data
-
-
 def _refusal(error, url):
     """A SyncError for an upstream that answered `url` with an HTTP error."""
     hint = ""
@@ -70,6 +66,14 @@ def _refusal(error, url):
             hint=hint,
         )
     )
+
+
+@dataclass(frozen=True)
+class _Fetched:
+    """A finished download: `body` for in-memory downloads, else the file in ``result.path``."""
+
+    body: bytes | None
+    result: DownloadResult
 
 
 @dataclass
@@ -124,32 +128,33 @@ class ContainerFirstStage(Stage):
                 await self.put(tag_content(tag, manifests[digest]))
 
     # --- I/O ------------------------------------------------------------------------------
+
     async def _fetch(self, url, missing_ok=False, **kwargs):
         """Download `url` with the remote's downloader; HTTP errors become SyncErrors.
 
-        With `missing_ok`, a 404 gives None.
+        Returns:
+            _Fetched, or None for a 404 when `missing_ok`.
         """
         downloader = self.remote.get_downloader(url=url, **kwargs)
         try:
-            return await downloader.run()
+            result = await downloader.run()
         except aiohttp.ClientResponseError as error:
             if missing_ok and error.status == 404:
                 return None
             raise _refusal(error, url) from error
-        except ChallengeInvalid as error:
-            raise SyncError(
-                _("Cannot authenticate for {url}: {error}").format(url=url, error=error)
-            ) from error
+        except (ChallengeInvalid, BodyTooLarge) as error:
+            raise SyncError(_("Cannot read {url}: {error}").format(url=url, error=error)) from error
+        return _Fetched(downloader.body, result)
 
     async def _list_tags(self):
         tags, url, seen = [], self.urls.tags(), set()
         async with ProgressReport(message=_("Fetching tags"), code="sync.fetching.tags") as pb:
             while url and url not in seen:
                 seen.add(url)
-                result = await self._fetch(url)
+                fetched = await self._fetch(url, in_memory=True)
                 try:
-                    tags.extend(plan.parse_tag_page(_read_and_remove(result.path)))
-                    url = next_page(result.headers.get(HEADER_LINK), url)
+                    tags.extend(plan.parse_tag_page(fetched.body))
+                    url = next_page(fetched.result.headers.get(HEADER_LINK), url)
                 except (plan.TagListInvalid, LinkInvalid) as error:
                     raise SyncError(_("Cannot read {url}: {error}").format(url=url, error=error))
                 pb.done = len(tags)
@@ -158,17 +163,20 @@ class ContainerFirstStage(Stage):
 
     async def _fetch_manifest(self, reference, requested=None, missing_ok=False):
         url = self.urls.manifest(reference)
-        result = await self._fetch(
-            url, missing_ok=missing_ok, headers={HEADER_ACCEPT: MANIFEST_ACCEPT_HEADER}
+        fetched = await self._fetch(
+            url,
+            missing_ok=missing_ok,
+            in_memory=True,
+            headers={HEADER_ACCEPT: MANIFEST_ACCEPT_HEADER},
         )
-        if result is None:
+        if fetched is None:
             return None
-        raw = _read_and_remove(result.path)
+        headers = fetched.result.headers
         try:
             return plan.read_manifest(
-                raw,
-                result.headers.get(HEADER_CONTENT_TYPE),
-                claimed=result.headers.get(HEADER_DOCKER_CONTENT_DIGEST),
+                fetched.body,
+                headers.get(HEADER_CONTENT_TYPE),
+                claimed=headers.get(HEADER_DOCKER_CONTENT_DIGEST),
                 requested=requested,
             )
         except DigestMismatch as error:
@@ -202,17 +210,22 @@ class ContainerFirstStage(Stage):
         ).aexists():
             return None, None
         config = manifest.config
-        digest = parse_digest(config.digest)
-        result = await self._fetch(
-            self.urls.blob(config.digest),
-            expected_digests={digest.algorithm: digest.encoded},
-            expected_size=config.size,
-        )
-        data = Path(result.path).read_bytes()
+        url = self.urls.blob(config.digest)
         if self.deferred:
-            os.unlink(result.path)
-            return data, None
-        return data, Artifact(**result.artifact_attributes, file=result.path)
+            fetched = await self._fetch(url, in_memory=True, expected_size=config.size)
+            try:
+                verify_digest(fetched.body, config.digest)
+            except DigestMismatch as error:
+                raise DigestValidationError(error.actual, error.expected, url=url) from error
+            return fetched.body, None
+        digest = parse_digest(config.digest)
+        fetched = await self._fetch(
+            url, expected_digests={digest.algorithm: digest.encoded}, expected_size=config.size
+        )
+        result = fetched.result
+        return Path(result.path).read_bytes(), Artifact(
+            **result.artifact_attributes, file=result.path
+        )
 
     # --- reading ---------------------------------------------------------------------------
 

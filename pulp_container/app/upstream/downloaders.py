@@ -13,6 +13,13 @@ from pulp_container.app.upstream import challenge as challenges
 from pulp_container.app.upstream.credentials import RegistryAuth
 from pulp_container.constants import HEADER_AUTHORIZATION, HEADER_WWW_AUTHENTICATE
 
+# The most a download kept in memory may hold.
+IN_MEMORY_LIMIT = 32 * 1024 * 1024
+
+
+class BodyTooLarge(ValueError):
+    """An in-memory download answered more than IN_MEMORY_LIMIT bytes."""
+
 
 class RegistryHttpDownloader(HttpDownloader):
     """Downloads from a registry, answering its auth challenge once per request.
@@ -23,20 +30,43 @@ class RegistryHttpDownloader(HttpDownloader):
             Basic credentials pulpcore's factory passes as ``auth``.
         scope: the token scope the URL needs (``repository:<name>:pull``).
         headers: extra request headers, e.g. ``Accept`` for manifests.
+
+        in_memory: keep the body in ``body`` instead of a file (no digests computed, no
+            ``path``): for manifests and tag lists, which are small and never artifacts.
         kwargs: HttpDownloader's arguments.
 
     The response headers (Content-Type, Docker-Content-Digest, Link) are in the
     DownloadResult's ``headers``.
     """
 
-    def __init__(self, url, registry_auth=None, scope="", headers=None, **kwargs):
+    def __init__(self, url, registry_auth=None, scope="", headers=None, in_memory=False, **kwargs):
         basic_auth = kwargs.pop("auth", None)
         super().__init__(url, **kwargs)
         self.registry_auth = registry_auth or RegistryAuth.from_basic_auth(basic_auth)
         self.scope = scope
         self.request_headers = dict(headers or {})
+        self.in_memory = in_memory
+        self.body = None
+        self._chunks = []
+
+    async def handle_data(self, data):
+        """Write to a file (digests computed), or with `in_memory` keep the bytes."""
+        if not self.in_memory:
+            return await super().handle_data(data)
+        self._size += len(data)
+        if self._size > IN_MEMORY_LIMIT:
+            raise BodyTooLarge(f"{self.url} answered more than {IN_MEMORY_LIMIT} bytes")
+        self._chunks.append(data)
+
+    async def finalize(self):
+        """With `in_memory`: ``body`` holds the bytes; only the size is validated."""
+        if not self.in_memory:
+            return await super().finalize()
+        self.body = b"".join(self._chunks)
+        self.validate_size()
 
     async def _run(self, extra_data=None):
+        self._chunks, self._size = [], 0  # a retry starts over
         sent = await self.registry_auth.authorization(self.scope, self._fetch_token)
         try:
             return await self._get(sent, extra_data)

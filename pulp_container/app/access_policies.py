@@ -118,3 +118,26 @@ CONTENT = {
     "statements": [_statement(["list", "retrieve"])],
     "queryset_scoping": {"function": "scope_queryset"},
 }
+
+PULL_THROUGH_REMOTE = _object_policy("containerpullthroughremote", create=[], change=[])
+PULL_THROUGH_REMOTE_ROLES = _locked_roles(
+    "containerpullthroughremote", ["view", "change", "delete", "manage_roles"]
+)
+
+PULL_THROUGH_REMOTE_PARAM = (
+    "has_remote_param_model_or_domain_or_obj_perms:container.view_containerpullthroughremote"
+)
+PULL_THROUGH_DISTRIBUTION = _object_policy(
+    "containerpullthroughdistribution",
+    create=[PULL_THROUGH_REMOTE_PARAM],
+    change=[PULL_THROUGH_REMOTE_PARAM],
+)
+PULL_THROUGH_DISTRIBUTION_ROLES = {
+    **_locked_roles(
+        "containerpullthroughdistribution", ["view", "change", "delete", "pull", "manage_roles"]
+    ),
+    "container.containerpullthroughdistribution_consumer": [
+        "container.view_containerpullthroughdistribution",
+        "container.pull_containerpullthroughdistribution",
+    ],
+}

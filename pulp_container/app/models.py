@@ -6,11 +6,15 @@ Models hold invariants and pulpcore hooks only; format logic lives in ``oci/``.
 from logging import getLogger
 
 from django.contrib.postgres.fields import ArrayField
-from django.db import models
+from django.db import models, transaction
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
+from django_lifecycle import AFTER_UPDATE, hook
 
 from pulpcore.plugin.download import DownloaderFactory
 from pulpcore.plugin.models import (
     AutoAddObjPermsMixin,
+    BaseModel,
     Content,
     Distribution,
     Remote,
@@ -215,3 +219,180 @@ class ContainerDistribution(Distribution, AutoAddObjPermsMixin):
             ("pull_containerdistribution", "Can pull from a registry repo"),
             ("manage_roles_containerdistribution", "Can manage roles on container distributions"),
         ]
+
+
+# --- Pull-through caching ---------------------------------------------------------------------
+
+
+class ContainerPullThroughRemote(Remote, AutoAddObjPermsMixin):
+    """An upstream registry whose repositories a pull-through distribution serves on demand.
+
+    Unlike a ContainerRemote it names no repository: the client's path picks one. ``includes``
+    and ``excludes`` are shell-style wildcards over upstream repository names.
+    """
+
+    TYPE = "pull-through"
+
+    includes = ArrayField(models.TextField(), null=True)
+    excludes = ArrayField(models.TextField(), null=True)
+
+    class Meta:
+        default_related_name = "%(app_label)s_%(model_name)s"
+        permissions = [
+            (
+                "manage_roles_containerpullthroughremote",
+                "Can manage roles on container pull-through remotes",
+            ),
+        ]
+
+    @property
+    def download_factory(self):
+        """pulpcore's factory, building RegistryHttpDownloaders for http(s) URLs."""
+        try:
+            return self._download_factory
+        except AttributeError:
+            self._download_factory = DownloaderFactory(
+                self,
+                downloader_overrides={
+                    "http": RegistryHttpDownloader,
+                    "https": RegistryHttpDownloader,
+                },
+            )
+            return self._download_factory
+
+    @property
+    def registry_auth(self):
+        """Upstream credentials and tokens (kept per scope), shared by every downloader."""
+        try:
+            return self._registry_auth
+        except AttributeError:
+            self._registry_auth = RegistryAuth(self.username, self.password)
+            return self._registry_auth
+
+    def get_downloader(self, remote_artifact=None, url=None, download_factory=None, **kwargs):
+        """A downloader for `url` on the upstream repository ``upstream_name`` (a keyword)."""
+        upstream_name = kwargs.pop("upstream_name")
+        kwargs.setdefault("registry_auth", self.registry_auth)
+        kwargs.setdefault("scope", pull_scope(upstream_name))
+        return super().get_downloader(
+            remote_artifact=remote_artifact, url=url, download_factory=download_factory, **kwargs
+        )
+
+
+class ContainerPullThroughDistribution(Distribution, AutoAddObjPermsMixin):
+    """Serves ``<base_path>/<upstream name>`` from its remote's registry, keeping a copy.
+
+    The first pull of a name creates a PullThroughCache: a repository, a ContainerRemote and a
+    ContainerDistribution for that name (see ``pullthrough/resolver.py``).
+    """
+
+    TYPE = "pull-through"
+    SERVE_FROM_PUBLICATION = False
+
+    private = models.BooleanField(
+        default=False,
+        help_text="Restrict pulls (through the cache and from it) to users with permission.",
+    )
+    description = models.TextField(null=True)
+
+    class Meta:
+        default_related_name = "%(app_label)s_%(model_name)s"
+        permissions = [
+            ("pull_containerpullthroughdistribution", "Can pull through the cache"),
+            (
+                "manage_roles_containerpullthroughdistribution",
+                "Can manage roles on container pull-through distributions",
+            ),
+        ]
+
+    @hook(AFTER_UPDATE, when="private", has_changed=True)
+    def _share_private_flag(self):
+        """Its caches' distributions follow its private flag (the catalog reads theirs)."""
+        ContainerDistribution.objects.filter(pull_through_cache__distribution=self).update(
+            private=self.private
+        )
+
+
+class PullThroughCache(BaseModel):
+    """What one upstream name of a pull-through distribution has become in Pulp.
+
+    Deleting the repository (or its distribution or remote) deletes this row, and the signal
+    below deletes the rest: the next pull starts afresh.
+    """
+
+    distribution = models.ForeignKey(
+        ContainerPullThroughDistribution, on_delete=models.CASCADE, related_name="caches"
+    )
+    upstream_name = models.TextField()
+    repository = models.OneToOneField(
+        ContainerRepository, on_delete=models.CASCADE, related_name="pull_through_cache"
+    )
+    remote = models.OneToOneField(
+        ContainerRemote, on_delete=models.CASCADE, related_name="pull_through_cache"
+    )
+    served_by = models.OneToOneField(
+        ContainerDistribution, on_delete=models.CASCADE, related_name="pull_through_cache"
+    )
+    version_wanted = models.BooleanField(
+        default=False, help_text="A task to write a new version is dispatched and not started."
+    )
+
+    class Meta:
+        unique_together = ("distribution", "upstream_name")
+
+
+class PullThroughAnswer(BaseModel):
+    """What upstream last answered for a tag or digest of a name, and when.
+
+    ``digest`` is the manifest it pointed at; None with ``missing`` holding the error code
+    (NAME_UNKNOWN or MANIFEST_UNKNOWN) for a 404. Positive answers belong to a cache and go
+    with it; negative ones may come before any cache exists.
+    """
+
+    distribution = models.ForeignKey(
+        ContainerPullThroughDistribution, on_delete=models.CASCADE, related_name="answers"
+    )
+    upstream_name = models.TextField()
+    reference = models.TextField()
+    cache = models.ForeignKey(
+        PullThroughCache, null=True, on_delete=models.CASCADE, related_name="answers"
+    )
+    digest = models.TextField(null=True)
+    missing = models.TextField(null=True)
+    checked_at = models.DateTimeField()
+
+    class Meta:
+        unique_together = ("distribution", "upstream_name", "reference")
+        indexes = [models.Index(fields=["cache", "digest"])]
+
+
+class PullThroughFetch(models.Model):
+    """A lease: one content app process is fetching `key` from upstream; others wait for it.
+
+    Written and read with plain SQL by ``pullthrough/lease.py``. A blob fetch also says where
+    its bytes land (``host``, ``path``) and how many there will be (``size``).
+    """
+
+    key = models.TextField(primary_key=True)
+    owner = models.UUIDField()
+    host = models.TextField()
+    path = models.TextField(null=True)
+    size = models.BigIntegerField(null=True)
+    heartbeat_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True)
+    error = models.JSONField(null=True)
+
+
+@receiver(post_delete, sender=PullThroughCache)
+def _delete_cache_objects(sender, instance, **kwargs):
+    """A cache row goes with its repository; its remote and distribution go with it.
+
+    After the commit: the deletion that removed the row may be removing one of them already.
+    """
+    remote_pk, distribution_pk = instance.remote_id, instance.served_by_id
+
+    def delete_leftovers():
+        ContainerRemote.objects.filter(pk=remote_pk).delete()
+        ContainerDistribution.objects.filter(pk=distribution_pk).delete()
+
+    transaction.on_commit(delete_leftovers)

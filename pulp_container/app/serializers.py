@@ -28,6 +28,20 @@ def registry_host() -> str:
     return urlparse(settings.CONTENT_ORIGIN).netloc
 
 
+def validate_registry_url(url):
+    """A remote's url must be a registry's address: http(s)://host[:port][/prefix]."""
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise serializers.ValidationError(
+            _("Enter the registry's address as http(s)://host[:port], got '{}'.").format(url)
+        )
+    try:
+        parsed.port
+    except ValueError:
+        raise serializers.ValidationError(_("'{}' has an invalid port.").format(url))
+    return url
+
+
 class BlobSerializer(SingleArtifactContentSerializer):
     """A blob: a config or a layer, addressed by its digest."""
 
@@ -180,17 +194,7 @@ class ContainerRemoteSerializer(RemoteSerializer):
         return super().validate(data)
 
     def validate_url(self, url):
-        url = super().validate_url(url)
-        parsed = urlparse(url)
-        if parsed.scheme not in ("http", "https") or not parsed.hostname:
-            raise serializers.ValidationError(
-                _("Enter the registry's address as http(s)://host[:port], got '{}'.").format(url)
-            )
-        try:
-            parsed.port
-        except ValueError:
-            raise serializers.ValidationError(_("'{}' has an invalid port.").format(url))
-        return url
+        return validate_registry_url(super().validate_url(url))
 
     def validate_upstream_name(self, name):
         try:
@@ -275,3 +279,87 @@ class ContainerDistributionSerializer(DistributionSerializer):
                 {"repository_version": _("Must be a version of a container repository.")}
             )
         return data
+
+
+def _name_patterns(help_text):
+    return serializers.ListField(
+        child=serializers.CharField(max_length=255, allow_blank=False),
+        allow_null=True,
+        required=False,
+        help_text=help_text,
+    )
+
+
+class ContainerPullThroughRemoteSerializer(RemoteSerializer):
+    """An upstream registry that a pull-through distribution fetches from on demand."""
+
+    includes = _name_patterns(
+        _(
+            "Upstream repository names that may be pulled through, as shell-style wildcards "
+            "('library/*'). Null or empty: every name."
+        )
+    )
+    excludes = _name_patterns(
+        _("Upstream repository names that may not be pulled through; shell-style wildcards.")
+    )
+    policy = serializers.ChoiceField(
+        help_text=_(
+            "Always on_demand: a blob is fetched on its first pull and kept; manifests are "
+            "kept as they are fetched."
+        ),
+        choices=[(Remote.ON_DEMAND, Remote.ON_DEMAND)],
+        default=Remote.ON_DEMAND,
+    )
+
+    class Meta:
+        fields = RemoteSerializer.Meta.fields + ("includes", "excludes")
+        model = models.ContainerPullThroughRemote
+
+    def validate_url(self, url):
+        return validate_registry_url(super().validate_url(url))
+
+
+class ContainerPullThroughDistributionSerializer(ContainerDistributionSerializer):
+    """Serves every repository of its remote's registry at ``<registry_path>/<upstream name>``,
+    fetching what is asked on the first pull and keeping it in a repository per name."""
+
+    registry_path = serializers.SerializerMethodField(
+        help_text=_(
+            "Where registry clients pull from: <registry host:port>/<base_path>, followed by "
+            "'/<upstream repository name>'."
+        )
+    )
+    remote = DetailRelatedField(
+        help_text=_("The pull-through remote naming the upstream registry."),
+        view_name_pattern=r"remotes(-.*/.*)-detail",
+        queryset=models.ContainerPullThroughRemote.objects.all(),
+    )
+    private = serializers.BooleanField(
+        default=False,
+        help_text=_(
+            "Only users with pull permission on this distribution may pull through it, and "
+            "from the repositories it creates."
+        ),
+    )
+    repository = None
+    repository_version = None
+
+    class Meta:
+        model = models.ContainerPullThroughDistribution
+        fields = tuple(
+            f
+            for f in DistributionSerializer.Meta.fields
+            if f not in ("base_url", "repository", "repository_version", "hidden")
+        ) + ("registry_path", "remote", "private", "description")
+
+    def validate_base_path(self, path):
+        if self.instance is not None and path == self.instance.base_path:
+            return path  # unchanged; its caches' distributions nest under it
+        if self.instance is not None and self.instance.caches.exists():
+            raise serializers.ValidationError(
+                _(
+                    "The base_path cannot change while repositories cached through this "
+                    "distribution exist; delete them first."
+                )
+            )
+        return super().validate_base_path(path)

@@ -11,3 +11,8 @@ PRIVATE_KEY_PATH = None
 PUBLIC_KEY_PATH = None
 # Seconds a token stays valid.
 TOKEN_EXPIRATION_TIME = 300
+
+# Pull-through caching. Seconds a cached tag is served without asking upstream whether it moved
+# (afterwards a HEAD request decides), and seconds an upstream 404 is remembered.
+CONTAINER_PULL_THROUGH_TAG_TTL = 300
+CONTAINER_PULL_THROUGH_MISS_TTL = 30

@@ -165,3 +165,33 @@ class ContainerDistributionViewSet(DistributionViewSet, RolesMixin):
     DEFAULT_ACCESS_POLICY = policies.DISTRIBUTION
     LOCKED_ROLES = policies.DISTRIBUTION_ROLES
 
+
+
+class ContainerPullThroughRemoteViewSet(RemoteViewSet, RolesMixin):
+    """
+    A pull-through remote names an upstream registry (and, with `includes`/`excludes`, which of
+    its repositories) that a pull-through distribution serves on demand.
+    """
+
+    endpoint_name = "pull-through"
+    queryset = models.ContainerPullThroughRemote.objects.all()
+    serializer_class = serializers.ContainerPullThroughRemoteSerializer
+    queryset_filtering_required_permission = "container.view_containerpullthroughremote"
+    DEFAULT_ACCESS_POLICY = policies.PULL_THROUGH_REMOTE
+    LOCKED_ROLES = policies.PULL_THROUGH_REMOTE_ROLES
+
+
+class ContainerPullThroughDistributionViewSet(DistributionViewSet, RolesMixin):
+    """
+    A pull-through distribution serves `<registry_path>/<upstream name>` for every repository
+    of its remote's registry. The first pull of a name fetches it from upstream and creates a
+    repository, a remote and a distribution for it; later pulls are answered from the copy.
+    Create, update and delete run as tasks.
+    """
+
+    endpoint_name = "pull-through"
+    queryset = models.ContainerPullThroughDistribution.objects.all()
+    serializer_class = serializers.ContainerPullThroughDistributionSerializer
+    queryset_filtering_required_permission = "container.view_containerpullthroughdistribution"
+    DEFAULT_ACCESS_POLICY = policies.PULL_THROUGH_DISTRIBUTION
+    LOCKED_ROLES = policies.PULL_THROUGH_DISTRIBUTION_ROLES

@@ -56,11 +56,10 @@ class DataDir:
                        self.run_settings.parent):
             folder.mkdir(parents=True, exist_ok=True)
         self.certs.chmod(0o700)
-        if not self.db_key.exists():
-            _write_secret(self.db_key, Fernet.generate_key())
-        if not self.private_key.exists():
-            _write_key_pair(self.private_key, self.public_key)
         if first_start:
+            # Only now: a later start with a key gone must fail, naming it, not make a new one.
+            _write_secret(self.db_key, Fernet.generate_key())
+            _write_key_pair(self.private_key, self.public_key)
             _write_secret(
                 self.settings,
                 SETTINGS_TEMPLATE.format(

@@ -9,3 +9,8 @@ class PulpContainerPluginAppConfig(PulpPluginAppConfig):
     version = "3.0.0.dev0"
     python_package_name = "pulp-container"
     domain_compatible = True
+
+    def ready(self):
+        super().ready()
+        from pulp_container.app import checks  # noqa: F401, PLC0415 -- registers the checks
+

@@ -9,11 +9,13 @@ can take Basic credentials out of /v2/ requests (see registry/base.py).
 from aiohttp import web
 from pulpcore.plugin.content import app
 
-from pulp_container.app.registry.base import PREFIX, registry_middleware
+from pulp_container.app.auth.keys import token_auth_enabled, token_config
+from pulp_container.app.registry.base import PREFIX, TOKEN_PATH, registry_middleware
 from pulp_container.app.registry.blobs import Blobs
 from pulp_container.app.registry.catalog import Catalog
 from pulp_container.app.registry.manifests import Manifests
 from pulp_container.app.registry.tags import Tags
+from pulp_container.app.registry.token import Token
 from pulp_container.app.registry.version import Version
 
 _NAME = "{path:.+}"
@@ -21,13 +23,16 @@ _NAME = "{path:.+}"
 if registry_middleware not in app.middlewares:
     app.middlewares.insert(0, registry_middleware)
 
-app.add_routes(
-    [
-        web.get(PREFIX, Version().get),
-        web.get(f"{PREFIX}/", Version().get),
-        web.get(f"{PREFIX}/_catalog", Catalog().get),
-        web.get(f"{PREFIX}/{_NAME}/tags/list", Tags().get),
-        web.get(f"{PREFIX}/{_NAME}/manifests/{{reference}}", Manifests().get),
-        web.get(f"{PREFIX}/{_NAME}/blobs/{{digest}}", Blobs().get),
-    ]
-)
+routes = [
+    web.get(PREFIX, Version().get),
+    web.get(f"{PREFIX}/", Version().get),
+    web.get(f"{PREFIX}/_catalog", Catalog().get),
+    web.get(f"{PREFIX}/{_NAME}/tags/list", Tags().get),
+    web.get(f"{PREFIX}/{_NAME}/manifests/{{reference}}", Manifests().get),
+    web.get(f"{PREFIX}/{_NAME}/blobs/{{digest}}", Blobs().get),
+]
+if token_auth_enabled():
+    # Refuse to start, naming the setting and file, when the keys are missing or unusable.
+    token_config()
+    routes.append(web.get(TOKEN_PATH, Token().get))
+app.add_routes(routes)

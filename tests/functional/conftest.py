@@ -14,11 +14,9 @@ from .upstream.fixtures import *  # noqa: F401,F403 -- the upstream registry fix
 _names = itertools.count()
 
 
-@pytest.fixture(scope="session")
-def pulp_server():
-    """The real api, content app and worker, with a PostgreSQL of their own, for the session."""
+def _session_server(**extra_env):
     root = Path(tempfile.mkdtemp(prefix="pulp-functional-"))
-    server = PulpProcess(root / "data")
+    server = PulpProcess(root / "data", extra_env=extra_env)
     server.start()
     try:
         yield server
@@ -26,6 +24,19 @@ def pulp_server():
         server.stop()
         if not os.environ.get("KEEP_PULP_DATA"):
             shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pulp_server():
+    """The real api, content app and worker, with a PostgreSQL of their own, for the session,
+    configured as `make run` is (registry token authentication on)."""
+    yield from _session_server()
+
+
+@pytest.fixture(scope="session")
+def pulp_server_basic():
+    """A second server with ``TOKEN_AUTH_DISABLED = True``: the registry takes HTTP Basic."""
+    yield from _session_server(PULP_TOKEN_AUTH_DISABLED="true")
 
 
 @pytest.fixture(scope="session")

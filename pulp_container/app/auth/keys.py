@@ -65,7 +65,8 @@ def _read(path_setting: str, loader, expected_type, algorithm: str):
 
 def registry_service() -> str:
     """The token ``service`` (and audience): the registry's host:port unless set."""
-    return getattr(settings, "TOKEN_SERVICE", None) or urlparse(settings.CONTENT_ORIGIN).netloc
+    origin = settings.CONTENT_ORIGIN or ""
+    return getattr(settings, "TOKEN_SERVICE", None) or urlparse(origin).netloc
 
 
 @cache

@@ -9,6 +9,8 @@ tell private names from unknown ones.
 
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from pulpcore.plugin.util import get_domain
 
 from pulp_container.app.auth import permissions, scopes
@@ -53,3 +55,14 @@ def grant(user, requested):
         if kept.actions:
             granted.append(kept)
     return granted
+
+
+def user_of(subject):
+    """The active user a token was issued to (its ``sub``), or AnonymousUser."""
+    if not subject:
+        return AnonymousUser()
+    user_model = get_user_model()
+    user = user_model._default_manager.filter(
+        **{user_model.USERNAME_FIELD: subject, "is_active": True}
+    ).first()
+    return user or AnonymousUser()

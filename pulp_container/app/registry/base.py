@@ -1,11 +1,16 @@
 """What every registry request shares: the /v2/ middleware and RegistryHandler.
 
-The middleware (bound to ``/v2`` paths only) puts the API version header on every response,
+The middleware (bound to ``/v2`` paths and the token endpoint only) puts the API version header
+on every response,
 turns RegistryError and format errors into the error envelope, and takes Basic credentials out
 of the request before pulpcore's own authentication middleware would check them in full (see
 ``auth/authentication.py``). RegistryHandler resolves a repository name to a distribution and
 the repository version it serves, decides whether the caller may pull it, and hands the
 handlers a LocalStore of that version.
+
+With token authentication (the default; ``TOKEN_AUTH_DISABLED`` turns it off) every request
+needs a Bearer token from the token endpoint (``registry/token.py``) that grants what it asks;
+without one it is answered 401 with a challenge naming the endpoint and the scope it needs.
 """
 
 from dataclasses import dataclass
@@ -21,8 +26,9 @@ from pulpcore.plugin.models import RepositoryVersion
 from pulpcore.plugin.util import get_domain
 
 from pulp_container.app import errors
-from pulp_container.app.auth import basic, permissions
+from pulp_container.app.auth import basic, bearer, permissions, scopes, tokens
 from pulp_container.app.auth.authentication import authenticate_basic, basic_enabled
+from pulp_container.app.auth.keys import token_auth_enabled, token_config
 from pulp_container.app.models import ContainerDistribution
 from pulp_container.app.oci.exceptions import FormatError
 from pulp_container.app.oci.reference import validate_name
@@ -37,6 +43,8 @@ from pulp_container.constants import (
 log = getLogger(__name__)
 
 PREFIX = "/v2"
+# The token endpoint (token authentication), on the registry's origin too.
+TOKEN_PATH = "/token"
 # Request state: the Basic Authorization value the middleware took out, if any.
 AUTHORIZATION_KEY = "container_registry_authorization"
 # Request state: set once a handler starts streaming; errors can then only close the connection.
@@ -46,7 +54,7 @@ _METHODS = ("GET", "HEAD")
 
 
 def is_registry_path(path):
-    return path == PREFIX or path.startswith(PREFIX + "/")
+    return path in (PREFIX, TOKEN_PATH) or path.startswith(PREFIX + "/")
 
 
 def _take_basic_authorization(request):
@@ -113,10 +121,31 @@ class Identity:
 
     user: object
     sent_credentials: bool
+    access: tuple | None = None
+    """With token authentication: the token's access claim (what it grants); else None."""
+    subject: str = ""
+    """With token authentication: the user name the token was issued to ('' anonymous)."""
 
     @property
     def authenticated(self):
         return self.user.is_authenticated
+
+    def require(self, scope):
+        """With token authentication, refuse unless the token grants `scope`.
+
+        Raises:
+            RegistryError: UNAUTHORIZED with ``error="insufficient_scope"``.
+        """
+        if self.access is None:
+            return
+        for action in scope.actions:
+            if not scopes.covers(self.access, scope.type, scope.name, action):
+                raise unauthorized(
+                    f"the token does not grant {action!r} on {scope.name!r}",
+                    detail={"name": scope.name, "action": action},
+                    scope=scope,
+                    error=bearer.INSUFFICIENT_SCOPE,
+                )
 
 
 @dataclass(frozen=True)
@@ -145,13 +174,51 @@ class Context:
     identity: Identity
 
 
-def unauthorized(message="authentication required", detail=None):
-    """The 401 asking the client for credentials."""
+def unauthorized(message="authentication required", detail=None, scope=None, error=None):
+    """The 401 asking the client for credentials: a Bearer challenge naming the token endpoint
+    and the scope this request needs with token authentication, else a Basic one."""
+    if token_auth_enabled():
+        config = token_config()
+        challenge = bearer.challenge(
+            config.realm, config.service, scope=str(scope) if scope else None, error=error
+        )
+    else:
+        challenge = basic.challenge()
     return errors.RegistryError(
         errors.UNAUTHORIZED,
         detail=detail,
         message=message,
-        headers={HEADER_WWW_AUTHENTICATE: basic.challenge()},
+        headers={HEADER_WWW_AUTHENTICATE: challenge},
+    )
+
+
+def identify_bearer(request, scope=None):
+    """The caller of a request under token authentication: what its token grants.
+
+    No database query: the token's signature, audience, issuer and times are all it takes.
+
+    Raises:
+        RegistryError: UNAUTHORIZED without a token, or with ``error="invalid_token"``.
+    """
+    token = bearer.token_of(request.headers.get(HEADER_AUTHORIZATION))
+    if token is None:
+        raise unauthorized(scope=scope)
+    config = token_config()
+    try:
+        claims = tokens.verify(
+            token,
+            public_key=config.public_key,
+            algorithm=config.algorithm,
+            audience=config.service,
+            issuer=config.issuer,
+        )
+    except tokens.TokenInvalid as exc:
+        raise unauthorized(str(exc), scope=scope, error=exc.reason)
+    return Identity(
+        AnonymousUser(),
+        sent_credentials=True,
+        access=tuple(claims.access),
+        subject=claims.subject,
     )
 
 
@@ -161,12 +228,19 @@ class RegistryHandler(Handler):
     distribution_model = ContainerDistribution
 
     @staticmethod
-    def identify(request):
+    def identify(request, scope=None):
         """Who is asking. Blocking (may query users and check a password).
 
+        Args:
+            request: the aiohttp request.
+            scope: what the request needs (a Scope), named in a token challenge.
+
         Raises:
-            RegistryError: UNAUTHORIZED for malformed or wrong credentials.
+            RegistryError: UNAUTHORIZED for missing (token authentication), malformed or wrong
+                credentials.
         """
+        if token_auth_enabled():
+            return identify_bearer(request, scope)
         authorization = request.get(AUTHORIZATION_KEY)
         if authorization is None:
             user = request.get("user")
@@ -208,14 +282,19 @@ class RegistryHandler(Handler):
         return ctx, (lookup(ctx.store) if lookup is not None else None)
 
     def _context(self, request, name):
-        identity = self.identify(request)
+        wanted = scopes.repository(name, scopes.PULL)
+        identity = self.identify(request, wanted)
+        identity.require(wanted)
         distribution = self._distribution(name)
         if distribution.content_guard_id is not None:
             try:
                 self._permit(request, distribution.model())
             except web.HTTPForbidden as exc:
                 raise errors.RegistryError(errors.DENIED, detail={"name": name}, message=exc.reason)
-        if not permissions.may_pull(identity.user, distribution, distribution.model):
+        # A token's pull grant was decided by the token service; Basic callers are checked here.
+        if identity.access is None and not permissions.may_pull(
+            identity.user, distribution, distribution.model
+        ):
             if not identity.authenticated:
                 raise unauthorized(detail={"name": name, "action": "pull"})
             raise errors.RegistryError(

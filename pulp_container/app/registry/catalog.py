@@ -6,6 +6,8 @@ from django.db.models import Q
 from pulpcore.plugin.util import get_domain
 
 from pulp_container.app.auth.permissions import pullable
+from pulp_container.app.auth.scopes import CATALOG_SCOPE
+from pulp_container.app.auth.service import user_of
 from pulp_container.app.models import ContainerDistribution
 from pulp_container.app.registry.base import RegistryHandler
 from pulp_container.app.registry.pagination import link_header, paginate, parse_page_request
@@ -24,11 +26,13 @@ class Catalog(RegistryHandler):
         return response
 
     def _names(self, request, page_request):
-        identity = self.identify(request)
+        identity = self.identify(request, CATALOG_SCOPE)
+        identity.require(CATALOG_SCOPE)
+        user = identity.user if identity.access is None else user_of(identity.subject)
         queryset = ContainerDistribution.objects.filter(pulp_domain=get_domain()).filter(
             Q(repository__isnull=False) | Q(repository_version__isnull=False)
         )
-        queryset = pullable(identity.user, queryset)
+        queryset = pullable(user, queryset)
         if page_request.last is not None:
             queryset = queryset.filter(base_path__gt=page_request.last)
         names = queryset.order_by("base_path").values_list("base_path", flat=True)

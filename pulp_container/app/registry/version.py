@@ -10,9 +10,10 @@ class Version(RegistryHandler):
     async def get(self, request):
         """``200 {}`` to callers that sent credentials (empty ones included), else 401.
 
-        Clients probe this first; the 401 tells them the auth scheme. Docker then sends no
-        Authorization for anonymous pulls, podman and skopeo send empty Basic credentials;
-        both are let through to public distributions.
+        Clients probe this first; the 401 tells them the auth scheme. With token
+        authentication any valid token will do (an anonymous one included). Without it,
+        docker sends no Authorization for anonymous pulls, podman and skopeo send empty Basic
+        credentials; both are let through to public distributions.
         """
         identity = await sync_to_async(self.identify)(request)
         if not identity.sent_credentials:

@@ -15,6 +15,7 @@ import pytest
 import requests
 
 from tests.functional.api.test_pull import new_name, serve, sha256
+from tests.functional.pulp import PulpAPI
 from tests.functional.upstream import (
     MIB,
     push_docker_image,
@@ -58,6 +59,18 @@ def assert_error(response, status, code):
     errors = response.json()["errors"]
     assert errors[0]["code"] == code, errors
     return errors[0]
+
+
+# These tests show the registry with HTTP Basic access (TOKEN_AUTH_DISABLED = True); the token
+# flow is in test_token_auth.py, and real clients pull with tokens in test_pull.py.
+@pytest.fixture(scope="module")
+def pulp_server(pulp_server_basic):
+    return pulp_server_basic
+
+
+@pytest.fixture(scope="module")
+def api(pulp_server_basic):
+    return PulpAPI(pulp_server_basic.api_url, auth=("admin", pulp_server_basic.admin_password))
 
 
 @pytest.fixture(scope="module")

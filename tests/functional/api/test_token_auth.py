@@ -1,0 +1,345 @@
+"""Registry token authentication: the token endpoint, challenges, verification, who may pull.
+
+`make run` serves with token authentication on; so does the session's `pulp_server`.
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+import uuid
+
+import jwt
+import pytest
+import requests
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from tests.functional.api.test_pull import new_name, serve
+from tests.functional.pulp import PulpProcess
+from tests.functional.registry_client import TokenAuth, challenge_params
+from tests.functional.upstream import CommandFailed, push_docker_image, skopeo_copy
+
+PASSWORD = "token-pass-123"
+
+
+@pytest.fixture(scope="module")
+def images(api, upstream_registry):
+    """One image served by a public and by a private distribution."""
+    name = f"token/{uuid.uuid4().hex[:8]}"
+    image = push_docker_image(upstream_registry.client(), name, ["latest"], layer_size=64 * 1024)
+    repository, _, public = serve(api, upstream_registry, name, "immediate", f"{name}/public")
+    private = api.create_distribution(
+        new_name("private-"), f"{name}/private", repository=repository["pulp_href"], private=True
+    )
+    return {"image": image, "public": public["base_path"], "private": private}
+
+
+@pytest.fixture(scope="module")
+def users(api, images):
+    """A user with no role, and one given the consumer role on the private distribution."""
+    made = {}
+    for label in ("stranger", "puller"):
+        username = new_name(f"{label}-")
+        made[label] = api.ok(api.post("users/", {"username": username, "password": PASSWORD}))
+        made[label]["auth"] = (username, PASSWORD)
+    api.ok(
+        api.post(
+            f"{made['puller']['pulp_href']}roles/",
+            {
+                "role": "container.containerdistribution_consumer",
+                "content_object": images["private"]["pulp_href"],
+            },
+        )
+    )
+    return made
+
+
+@pytest.fixture(scope="module")
+def origin(pulp_server):
+    return f"http://{pulp_server.registry_host}"
+
+
+@pytest.fixture(scope="module")
+def service(pulp_server):
+    return pulp_server.registry_host
+
+
+def token_for(origin, service, *scopes, auth=None):
+    response = requests.get(
+        f"{origin}/token",
+        params=[("service", service)] + [("scope", s) for s in scopes],
+        auth=auth,
+        timeout=60,
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def claims_of(token):
+    return jwt.decode(token, options={"verify_signature": False})
+
+
+def get(origin, path, token=None, **kwargs):
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return requests.get(origin + path, headers=headers, timeout=60, **kwargs)
+
+
+def assert_challenge(response, scope=None, error=None):
+    assert response.status_code == 401, response.text
+    assert response.json()["errors"][0]["code"] == "UNAUTHORIZED"
+    params = challenge_params(response.headers["WWW-Authenticate"])
+    assert params is not None, response.headers["WWW-Authenticate"]
+    assert params["realm"].endswith("/token")
+    assert params.get("scope") == scope
+    assert params.get("error") == error
+    return params
+
+
+# --- the token endpoint ------------------------------------------------------------------------
+
+
+def test_token_response_and_claims(origin, service, images, pulp_server):
+    scope = f"repository:{images['public']}:pull"
+    body = token_for(origin, service, scope, auth=("admin", pulp_server.admin_password))
+    assert set(body) >= {"token", "access_token", "expires_in", "issued_at"}
+    assert body["token"] == body["access_token"]
+    assert body["expires_in"] == 300
+    assert body["issued_at"].endswith("Z")
+    header = jwt.get_unverified_header(body["token"])
+    assert header["alg"] == "ES256"
+    claims = claims_of(body["token"])
+    assert {"iss", "sub", "aud", "iat", "nbf", "exp", "jti", "access"} <= set(claims)
+    assert claims["sub"] == "admin"
+    assert claims["aud"] == service
+    assert claims["exp"] - claims["iat"] == 300
+    assert claims["access"] == [
+        {"type": "repository", "name": images["public"], "actions": ["pull"]}
+    ]
+
+
+def test_push_is_never_granted_and_nothing_more_than_asked(origin, service, images, pulp_server):
+    body = token_for(
+        origin,
+        service,
+        f"repository:{images['public']}:pull,push",
+        auth=("admin", pulp_server.admin_password),
+    )
+    assert claims_of(body["token"])["access"] == [
+        {"type": "repository", "name": images["public"], "actions": ["pull"]}
+    ]
+    assert claims_of(token_for(origin, service)["token"])["access"] == []
+
+
+def test_token_endpoint_bad_requests(origin, service, images):
+    missing = requests.get(f"{origin}/token", params={"scope": "repository:a:pull"}, timeout=60)
+    assert missing.status_code == 400
+    assert "service" in missing.json()["errors"][0]["message"]
+    other = requests.get(f"{origin}/token", params={"service": "elsewhere"}, timeout=60)
+    assert other.status_code == 400
+    bad_scope = requests.get(
+        f"{origin}/token", params={"service": service, "scope": "nonsense"}, timeout=60
+    )
+    assert bad_scope.status_code == 400
+    wrong = requests.get(
+        f"{origin}/token", params={"service": service}, auth=("admin", "nope"), timeout=60
+    )
+    assert wrong.status_code == 401
+    assert wrong.headers["WWW-Authenticate"].startswith("Basic ")
+
+
+def test_anonymous_tokens(origin, service, images):
+    public = f"repository:{images['public']}:pull"
+    private = f"repository:{images['private']['base_path']}:pull"
+    unknown = f"repository:{images['public']}-nothing-here:pull"
+    claims = claims_of(token_for(origin, service, public, private, unknown)["token"])
+    assert claims["sub"] == ""
+    assert [entry["name"] for entry in claims["access"]] == [images["public"]]
+
+
+# --- challenges and verification on /v2/ -------------------------------------------------------
+
+
+def test_every_request_without_a_token_is_challenged(origin, images):
+    assert_challenge(get(origin, "/v2/"))
+    name = images["public"]
+    assert_challenge(get(origin, f"/v2/{name}/manifests/latest"), f"repository:{name}:pull")
+    assert_challenge(get(origin, f"/v2/{name}/tags/list"), f"repository:{name}:pull")
+    assert_challenge(get(origin, "/v2/_catalog"), "registry:catalog:*")
+    basic = requests.get(f"{origin}/v2/{name}/tags/list", auth=("admin", "x"), timeout=60)
+    assert_challenge(basic, f"repository:{name}:pull")
+
+
+def test_anonymous_pull_of_a_public_distribution_without_authorization(origin, images):
+    """What docker does: no Authorization header, then the token dance, anonymously."""
+    name = images["public"]
+    response = requests.get(
+        f"{origin}/v2/{name}/manifests/latest",
+        auth=TokenAuth(),
+        timeout=60,
+        headers={"Accept": images["image"].media_type},
+    )
+    assert response.status_code == 200
+    assert response.headers["Docker-Content-Digest"] == images["image"].digest
+    assert response.history[0].status_code == 401
+
+
+def test_private_distribution(origin, service, images, users, pulp_server):
+    name = images["private"]["base_path"]
+    path = f"/v2/{name}/manifests/latest"
+    scope = f"repository:{name}:pull"
+    assert_challenge(
+        requests.get(origin + path, auth=TokenAuth(), timeout=60), scope, "insufficient_scope"
+    )
+    stranger = TokenAuth(*users["stranger"]["auth"])
+    assert_challenge(
+        requests.get(origin + path, auth=stranger, timeout=60), scope, "insufficient_scope"
+    )
+    for auth in (users["puller"]["auth"], ("admin", pulp_server.admin_password)):
+        assert requests.get(origin + path, auth=TokenAuth(*auth), timeout=60).status_code == 200
+
+
+def test_a_token_for_one_name_is_refused_on_another(origin, service, images, pulp_server):
+    token = token_for(
+        origin,
+        service,
+        f"repository:{images['public']}:pull",
+        auth=("admin", pulp_server.admin_password),
+    )["token"]
+    private = images["private"]["base_path"]
+    assert_challenge(
+        get(origin, f"/v2/{private}/tags/list", token),
+        f"repository:{private}:pull",
+        "insufficient_scope",
+    )
+    assert get(origin, f"/v2/{images['public']}/tags/list", token).status_code == 200
+
+
+def test_catalog_is_filtered_per_user(origin, images, users, pulp_server):
+    def names(*auth):
+        response = requests.get(f"{origin}/v2/_catalog?n=100000", auth=TokenAuth(*auth), timeout=60)
+        assert response.status_code == 200, response.text
+        return set(response.json()["repositories"])
+
+    private = images["private"]["base_path"]
+    assert images["public"] in names()
+    assert private not in names()
+    assert private not in names(*users["stranger"]["auth"])
+    assert private in names(*users["puller"]["auth"])
+    assert private in names("admin", pulp_server.admin_password)
+
+
+def _b64(data):
+    raw = data if isinstance(data, bytes) else json.dumps(data).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _forgeries(token, public_pem, service):
+    claims = claims_of(token)
+    other_key = ec.generate_private_key(ec.SECP256R1())
+    other_pem = other_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    hmac_input = f"{_b64({'alg': 'HS256', 'typ': 'JWT'})}.{_b64(claims)}"
+    hmac_signature = hmac.new(public_pem, hmac_input.encode(), hashlib.sha256).digest()
+    now = int(time.time())
+    return {
+        "alg none": f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(claims)}.",
+        "HMAC with the public key": f"{hmac_input}.{_b64(hmac_signature)}",
+        "another key": jwt.encode(claims, other_pem, algorithm="ES256"),
+        "expired": jwt.encode(
+            {**claims, "iat": now - 900, "nbf": now - 900, "exp": now - 600},
+            other_pem,
+            algorithm="ES256",
+        ),
+        "garbage": "not-a-token",
+        "tampered access": token.rsplit(".", 2)[0][:-4] + "AAAA." + token.rsplit(".", 1)[1],
+    }
+
+
+def test_forged_and_malformed_tokens_are_refused(origin, service, images, pulp_server):
+    name = images["public"]
+    token = token_for(origin, service, f"repository:{name}:pull")["token"]
+    public_pem = (pulp_server.data_dir / "certs" / "token_public_key.pem").read_bytes()
+    for label, forged in _forgeries(token, public_pem, service).items():
+        response = get(origin, f"/v2/{name}/tags/list", forged)
+        assert_challenge(response, f"repository:{name}:pull", "invalid_token"), label
+
+
+def test_expired_token_signed_by_the_server_key_is_refused(origin, images, pulp_server):
+    name = images["public"]
+    private_pem = (pulp_server.data_dir / "certs" / "token_private_key.pem").read_bytes()
+    now = int(time.time())
+    claims = {
+        "iss": pulp_server.registry_host,
+        "sub": "",
+        "aud": pulp_server.registry_host,
+        "iat": now - 900,
+        "nbf": now - 900,
+        "exp": now - 600,
+        "jti": "x",
+        "access": [{"type": "repository", "name": name, "actions": ["pull"]}],
+    }
+    expired = jwt.encode(claims, private_pem, algorithm="ES256")
+    response = get(origin, f"/v2/{name}/tags/list", expired)
+    assert_challenge(response, f"repository:{name}:pull", "invalid_token")
+    assert "expired" in response.json()["errors"][0]["message"]
+    valid = jwt.encode(
+        {**claims, "iat": now, "nbf": now, "exp": now + 60}, private_pem, algorithm="ES256"
+    )
+    assert get(origin, f"/v2/{name}/tags/list", valid).status_code == 200
+    wrong_audience = jwt.encode(
+        {**claims, "aud": "elsewhere", "iat": now, "nbf": now, "exp": now + 60},
+        private_pem,
+        algorithm="ES256",
+    )
+    assert_challenge(
+        get(origin, f"/v2/{name}/tags/list", wrong_audience),
+        f"repository:{name}:pull",
+        "invalid_token",
+    )
+
+
+# --- real clients ------------------------------------------------------------------------------
+
+
+def test_skopeo_with_and_without_credentials(images, users, pulp_server, tmp_path):
+    host = pulp_server.registry_host
+    skopeo_copy(f"{host}/{images['public']}:latest", f"dir:{tmp_path / 'anonymous'}")
+    private = f"{host}/{images['private']['base_path']}:latest"
+    skopeo_copy(private, f"dir:{tmp_path / 'puller'}", creds=users["puller"]["auth"])
+    with pytest.raises(CommandFailed):
+        skopeo_copy(private, f"dir:{tmp_path / 'refused'}")
+    with pytest.raises(CommandFailed):
+        skopeo_copy(private, f"dir:{tmp_path / 'stranger'}", creds=users["stranger"]["auth"])
+    copied = (tmp_path / "puller" / "manifest.json").read_bytes()
+    assert "sha256:" + hashlib.sha256(copied).hexdigest() == images["image"].digest
+
+
+def test_podman_login_then_pull_of_a_private_distribution(
+    images, users, pulp_server, podman, tmp_path
+):
+    login = ("--tls-verify=false", "--authfile", str(tmp_path / "auth.json"))
+    host = pulp_server.registry_host
+    reference = f"{host}/{images['private']['base_path']}:latest"
+    assert podman("pull", *login, reference, check=False).returncode != 0
+    username, password = users["puller"]["auth"]
+    podman("login", *login, "-u", username, "-p", password, host)
+    podman("pull", *login, reference)
+    assert podman.image_inspect(reference)["Digest"] == images["image"].digest
+    wrong = podman("login", *login, "-u", username, "-p", "wrong-password", host, check=False)
+    assert wrong.returncode != 0
+
+
+def test_server_refuses_to_start_without_keys(tmp_path):
+    server = PulpProcess(tmp_path / "data")
+    server.start()
+    server.stop()
+    private_key = server.data_dir / "certs" / "token_private_key.pem"
+    private_key.unlink()
+    with pytest.raises(RuntimeError) as refused:
+        server.start()
+    assert "PRIVATE_KEY_PATH" in str(refused.value)
+    assert str(private_key) in str(refused.value)
+    assert not private_key.exists()

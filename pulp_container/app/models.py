@@ -280,15 +280,24 @@ class ContainerPullThroughRemote(Remote, AutoAddObjPermsMixin):
 
 
 class ContainerPullThroughDistribution(Distribution, AutoAddObjPermsMixin):
-    """Serves ``<base_path>/<upstream name>`` from its remote's registry, keeping a copy.
+    """Serves ``<name_prefix>/<upstream name>`` from its remote's registry, keeping a copy.
 
     The first pull of a name creates a PullThroughCache: a repository, a ContainerRemote and a
-    ContainerDistribution for that name (see ``pullthrough/resolver.py``).
+    ContainerDistribution at ``<name_prefix>/<upstream name>`` (see ``pullthrough/resolver.py``).
+
+    pulpcore refuses (with a database trigger) any distribution whose base_path lies under
+    another's, so the prefix the REST API calls ``base_path`` is kept in ``name_prefix``, and
+    pulpcore's ``base_path`` holds ``<name_prefix>@pull-through``: unique like the prefix,
+    under no distribution the prefix may not be under, and the prefix of nothing.
     """
 
     TYPE = "pull-through"
     SERVE_FROM_PUBLICATION = False
+    BASE_PATH_SUFFIX = "@pull-through"
 
+    name_prefix = models.TextField(
+        db_index=True, help_text="Names under it are pulled through: <name_prefix>/<upstream name>."
+    )
     private = models.BooleanField(
         default=False,
         help_text="Restrict pulls (through the cache and from it) to users with permission.",

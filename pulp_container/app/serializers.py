@@ -4,9 +4,11 @@ from gettext import gettext as _
 from urllib.parse import urlparse
 
 from django.conf import settings
+from django.db.models import Q
 from rest_framework import serializers
 
 from pulpcore.plugin.models import Remote
+from pulpcore.plugin.util import get_domain
 from pulpcore.plugin.serializers import (
     DetailRelatedField,
     DistributionSerializer,
@@ -19,6 +21,7 @@ from pulpcore.plugin.serializers import (
 
 from . import models
 from .oci import reference
+from .pullthrough import names
 
 TAG_FILTER_ALIASES = {"includes": "include_tags", "excludes": "exclude_tags"}
 
@@ -260,6 +263,11 @@ class ContainerDistributionSerializer(DistributionSerializer):
             raise serializers.ValidationError(
                 _("base_path is the repository name clients pull: {}").format(error)
             )
+        unchanged = self.instance is not None and path == self.instance.base_path
+        if not unchanged and pull_through_overlap(path, exclude=self.instance) is not None:
+            raise serializers.ValidationError(
+                _("Lies under a pull-through distribution, whose names are pulled through.")
+            )
         try:
             return super().validate_base_path(path)
         except serializers.ValidationError as error:
@@ -319,10 +327,32 @@ class ContainerPullThroughRemoteSerializer(RemoteSerializer):
         return validate_registry_url(super().validate_url(url))
 
 
+def pull_through_overlap(path, nested=False, exclude=None):
+    """The pull-through distribution whose names `path` would be among (its prefix is `path`
+    or an ancestor of it), or with `nested` also one whose prefix lies under `path`; or None.
+    """
+    overlap = Q(name_prefix__in=[path, *names.ancestors(path)])
+    if nested:
+        overlap |= Q(name_prefix__startswith=f"{path}/")
+    queryset = models.ContainerPullThroughDistribution.objects.filter(
+        overlap, pulp_domain=get_domain()
+    )
+    if exclude is not None:
+        queryset = queryset.exclude(pk=exclude.pk)
+    return queryset.first()
+
+
 class ContainerPullThroughDistributionSerializer(ContainerDistributionSerializer):
     """Serves every repository of its remote's registry at ``<registry_path>/<upstream name>``,
     fetching what is asked on the first pull and keeping it in a repository per name."""
 
+    base_path = serializers.CharField(
+        source="name_prefix",
+        help_text=_(
+            "Names under it are pulled through: '<base_path>/<upstream repository name>'. "
+            "No other distribution may lie under it or above it."
+        ),
+    )
     registry_path = serializers.SerializerMethodField(
         help_text=_(
             "Where registry clients pull from: <registry host:port>/<base_path>, followed by "
@@ -352,9 +382,12 @@ class ContainerPullThroughDistributionSerializer(ContainerDistributionSerializer
             if f not in ("base_url", "repository", "repository_version", "hidden")
         ) + ("registry_path", "remote", "private", "description")
 
+    def get_registry_path(self, distribution) -> str:
+        return f"{registry_host()}/{distribution.name_prefix}"
+
     def validate_base_path(self, path):
-        if self.instance is not None and path == self.instance.base_path:
-            return path  # unchanged; its caches' distributions nest under it
+        if self.instance is not None and path == self.instance.name_prefix:
+            return path  # unchanged; its caches' distributions lie under it
         if self.instance is not None and self.instance.caches.exists():
             raise serializers.ValidationError(
                 _(
@@ -362,4 +395,14 @@ class ContainerPullThroughDistributionSerializer(ContainerDistributionSerializer
                     "distribution exist; delete them first."
                 )
             )
-        return super().validate_base_path(path)
+        path = super().validate_base_path(path)
+        if pull_through_overlap(path, nested=True, exclude=self.instance) is not None:
+            raise serializers.ValidationError(_("Overlaps with an existing distribution."))
+        return path
+
+    def validate(self, data):
+        data = super().validate(data)
+        if "name_prefix" in data:
+            data["base_path"] = data["name_prefix"] + self.Meta.model.BASE_PATH_SUFFIX
+        data["hidden"] = True  # pulpcore's listing of /pulp/content/ would show the suffix
+        return data

@@ -9,6 +9,7 @@ from pulpcore.plugin.tasking import dispatch
 from pulpcore.plugin.viewsets import (
     NAME_FILTER_OPTIONS,
     ContentFilter,
+    DistributionFilter,
     DistributionViewSet,
     OperationPostponedResponse,
     ReadOnlyContentViewSet,
@@ -181,6 +182,16 @@ class ContainerPullThroughRemoteViewSet(RemoteViewSet, RolesMixin):
     LOCKED_ROLES = policies.PULL_THROUGH_REMOTE_ROLES
 
 
+class ContainerPullThroughDistributionFilter(DistributionFilter):
+    base_path = CharFilter(field_name="name_prefix", help_text="Filter by base_path.")
+    base_path__contains = CharFilter(field_name="name_prefix", lookup_expr="contains")
+    base_path__icontains = CharFilter(field_name="name_prefix", lookup_expr="icontains")
+
+    class Meta:
+        model = models.ContainerPullThroughDistribution
+        fields = {"name": NAME_FILTER_OPTIONS, "remote": ["exact"]}
+
+
 class ContainerPullThroughDistributionViewSet(DistributionViewSet, RolesMixin):
     """
     A pull-through distribution serves `<registry_path>/<upstream name>` for every repository
@@ -192,6 +203,7 @@ class ContainerPullThroughDistributionViewSet(DistributionViewSet, RolesMixin):
     endpoint_name = "pull-through"
     queryset = models.ContainerPullThroughDistribution.objects.all()
     serializer_class = serializers.ContainerPullThroughDistributionSerializer
+    filterset_class = ContainerPullThroughDistributionFilter
     queryset_filtering_required_permission = "container.view_containerpullthroughdistribution"
     DEFAULT_ACCESS_POLICY = policies.PULL_THROUGH_DISTRIBUTION
     LOCKED_ROLES = policies.PULL_THROUGH_DISTRIBUTION_ROLES

@@ -30,9 +30,13 @@ PULL_PERMISSIONS = (
     "container.pull_containerdistribution",
     "container.view_containerdistribution",
 )
+PULL_THROUGH_PERMISSIONS = (
+    "container.pull_containerpullthroughdistribution",
+    "container.view_containerpullthroughdistribution",
+)
 
 
-def may_pull(user, distribution, load=None):
+def may_pull(user, distribution, load=None, perms=PULL_PERMISSIONS):
     """Whether `user` may pull from `distribution`. Blocking (permission queries).
 
     Args:
@@ -40,6 +44,7 @@ def may_pull(user, distribution, load=None):
         distribution: anything with ``pk`` and ``private``.
         load: returns the ContainerDistribution model for object permission checks, when
             `distribution` is not one.
+        perms: any of these permissions allows (a pull-through distribution has its own).
 
     A yes for a private distribution is remembered for a few seconds (``RecentGrants``).
     """
@@ -54,7 +59,7 @@ def may_pull(user, distribution, load=None):
     if key in grants:
         return True
     obj = load() if load is not None else distribution
-    allowed = any(user.has_perm(permission, obj) for permission in PULL_PERMISSIONS)
+    allowed = any(user.has_perm(permission, obj) for permission in perms)
     if allowed:
         grants.add(key)
     return allowed

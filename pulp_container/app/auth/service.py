@@ -15,6 +15,7 @@ from pulpcore.plugin.util import get_domain
 
 from pulp_container.app.auth import permissions, scopes
 from pulp_container.app.models import ContainerDistribution
+from pulp_container.app.pullthrough import resolver
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,17 @@ def _served(name):
 
 
 def may_pull_name(user, name):
-    """Whether `user` may pull the repository `name`. Blocking (queries)."""
+    """Whether `user` may pull the repository `name`. Blocking (queries).
+
+    A name under a pull-through distribution is decided by that distribution (its private
+    flag and pull permission), whether or not it was pulled before: the per-name
+    distributions a pull-through creates follow it.
+    """
+    through = resolver.find(name)
+    if through is not None:
+        return permissions.may_pull(
+            user, through, through.model, perms=permissions.PULL_THROUGH_PERMISSIONS
+        )
     served = _served(name)
     return served is not None and permissions.may_pull(user, served, served.model)
 

@@ -13,6 +13,7 @@ needs a Bearer token from the token endpoint (``registry/token.py``) that grants
 without one it is answered 401 with a challenge naming the endpoint and the scope it needs.
 """
 
+import inspect
 from dataclasses import dataclass
 from logging import getLogger
 
@@ -32,6 +33,7 @@ from pulp_container.app.auth.keys import token_auth_enabled, token_config
 from pulp_container.app.models import ContainerDistribution
 from pulp_container.app.oci.exceptions import FormatError
 from pulp_container.app.oci.reference import validate_name
+from pulp_container.app.pullthrough import resolver, serving
 from pulp_container.app.registry.store import LocalStore
 from pulp_container.constants import (
     HEADER_AUTHORIZATION,
@@ -265,7 +267,8 @@ class RegistryHandler(Handler):
         Args:
             request: the aiohttp request.
             lookup: optional ``function(store)`` run right after, in the same trip to the
-                ORM's thread (one thread hop a request instead of two).
+                ORM's thread (one thread hop a request instead of two). When it returns an
+                awaitable (a PullThroughStore's lookups do), that is awaited here.
 
         Returns:
             (Context, what `lookup` returned or None).
@@ -275,17 +278,19 @@ class RegistryHandler(Handler):
         """
         name = request.match_info["path"]
         validate_name(name)
-        return await sync_to_async(self._resolve_blocking)(request, name, lookup)
+        ctx, found = await sync_to_async(self._resolve_blocking)(request, name, lookup)
+        if inspect.isawaitable(found):  # a PullThroughStore's lookups are coroutines
+            found = await found
+        return ctx, found
 
     def _resolve_blocking(self, request, name, lookup):
         ctx = self._context(request, name)
         return ctx, (lookup(ctx.store) if lookup is not None else None)
 
-    def _context(self, request, name):
-        wanted = scopes.repository(name, scopes.PULL)
-        identity = self.identify(request, wanted)
-        identity.require(wanted)
-        distribution = self._distribution(name)
+    def _authorize(
+        self, request, name, identity, distribution, perms=permissions.PULL_PERMISSIONS
+    ):
+        """Refuse unless `identity` may pull `distribution` (content guard, private flag)."""
         if distribution.content_guard_id is not None:
             try:
                 self._permit(request, distribution.model())
@@ -293,7 +298,7 @@ class RegistryHandler(Handler):
                 raise errors.RegistryError(errors.DENIED, detail={"name": name}, message=exc.reason)
         # A token's pull grant was decided by the token service; Basic callers are checked here.
         if identity.access is None and not permissions.may_pull(
-            identity.user, distribution, distribution.model
+            identity.user, distribution, distribution.model, perms=perms
         ):
             if not identity.authenticated:
                 raise unauthorized(detail={"name": name, "action": "pull"})
@@ -302,6 +307,22 @@ class RegistryHandler(Handler):
                 detail={"name": name, "action": "pull"},
                 message=f"user {identity.user.get_username()!r} may not pull {name!r}",
             )
+
+    def _context(self, request, name):
+        wanted = scopes.repository(name, scopes.PULL)
+        identity = self.identify(request, wanted)
+        identity.require(wanted)
+        through = resolver.find(name)
+        if through is not None:
+            # Under a pull-through distribution (pulled before or not): it decides who may
+            # pull, and the store falls back to its upstream.
+            self._authorize(
+                request, name, identity, through, perms=permissions.PULL_THROUGH_PERMISSIONS
+            )
+            served = Served(through.pk, name, through.private, through.content_guard_id, None)
+            return Context(served, None, serving.store_for(through), identity)
+        distribution = self._distribution(name)
+        self._authorize(request, name, identity, distribution)
         version_pk = distribution.version_pk
         if version_pk is None:
             raise errors.RegistryError(

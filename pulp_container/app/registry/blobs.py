@@ -26,6 +26,7 @@ from pulpcore.plugin.models import ContentArtifact, Remote
 from pulp_container.app import errors
 from pulp_container.app.oci.digest import DigestVerifier
 from pulp_container.app.oci.reference import validate_digest
+from pulp_container.app.pullthrough.blob_fetch import FeedBroken, PendingBlob
 from pulp_container.app.registry.base import STREAMING_KEY, RegistryHandler
 from pulp_container.app.registry.fetch_lock import FetchLock
 from pulp_container.constants import (
@@ -126,9 +127,40 @@ class Blobs(RegistryHandler):
             HEADER_DOCKER_DISTRIBUTION_API_VERSION: REGISTRY_API_VERSION,
             "Accept-Ranges": "bytes",
         }
+        if isinstance(blob, PendingBlob):
+            return await self._serve_pending(request, blob, digest, headers)
         if blob.local:
             return await self._serve_content_artifact(blob.content_artifact, headers, request)
         return await self._serve_remote(request, blob.content_artifact, digest, headers)
+
+    async def _serve_pending(self, request, blob, digest, headers):
+        """A pull-through blob not stored yet: fetched once for all who ask, each streaming
+        it as it arrives (whole: a Range is not honoured until the blob is stored)."""
+        if request.method == "HEAD":
+            size = await blob.head()
+            if size is not None:
+                headers[HEADER_CONTENT_LENGTH] = str(size)
+            return web.Response(headers=headers)
+        opened = await blob.open()
+        if opened.local:
+            return await self._serve_content_artifact(opened.content_artifact, headers, request)
+        try:
+            response = VerifyingStreamResponse(request, digest, verify=True, headers=headers)
+            if opened.size is not None:
+                response.content_length = opened.size
+            request[STREAMING_KEY] = True
+            await response.prepare(request)
+            async for chunk in opened.chunks():
+                await response.write(chunk)
+        except FeedBroken as exc:
+            log.warning("Streaming %s stopped: %s; cutting the connection", digest, exc)
+            if request.transport is not None:
+                request.transport.abort()
+            raise ConnectionAbortedError(str(exc)) from exc
+        finally:
+            opened.close()
+        await response.write_eof()
+        return response
 
     async def _serve_remote(self, request, content_artifact, digest, headers):
         remote_artifacts = await sync_to_async(_usable_remote_artifacts)(content_artifact)

@@ -15,6 +15,7 @@ from pulp_container.constants import (
     HEADER_ACCEPT,
     HEADER_CONTENT_TYPE,
     HEADER_DOCKER_CONTENT_DIGEST,
+    HEADER_WARNING,
 )
 
 
@@ -58,6 +59,8 @@ class Manifests(RegistryHandler):
             HEADER_DOCKER_CONTENT_DIGEST: manifest.digest,
             "ETag": _etag(manifest.digest),
         }
+        if manifest.warning:
+            headers[HEADER_WARNING] = manifest.warning
         if _not_modified(request, manifest.digest):
             return web.Response(status=304, headers=headers)
         headers[HEADER_CONTENT_TYPE] = manifest.media_type

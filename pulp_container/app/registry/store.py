@@ -29,6 +29,8 @@ class StoredManifest:
     digest: str
     media_type: str
     data: bytes
+    warning: str | None = None
+    """A ``Warning`` header value to send along (a stale pull-through copy), if any."""
 
     @classmethod
     def from_row(cls, row):

@@ -92,6 +92,45 @@ class RegistryHttpDownloader(HttpDownloader):
         extra_data["request_kwargs"] = request_kwargs
         return await super()._run(extra_data=extra_data)
 
+    async def request(self, method="GET"):
+        """One `method` request of the URL, answering an auth challenge once; no retries.
+
+        For pull-through, which decides itself what an answer means: the status is not
+        raised, and the body (of a GET; at most IN_MEMORY_LIMIT bytes) is read whole.
+
+        Returns:
+            (status, headers, body)
+
+        Raises:
+            aiohttp.ClientError, asyncio.TimeoutError: the request did not get an answer.
+            BodyTooLarge: the body is larger than IN_MEMORY_LIMIT.
+        """
+        sent = await self.registry_auth.authorization(self.scope, self._fetch_token)
+        status, headers, body = await self._request_once(method, sent)
+        if status == 401:
+            retry_with = await self.registry_auth.answer(
+                headers.get(HEADER_WWW_AUTHENTICATE), self.scope, sent, self._fetch_token
+            )
+            if retry_with is not None:
+                status, headers, body = await self._request_once(method, retry_with)
+        return status, headers, body
+
+    async def _request_once(self, method, authorization):
+        headers = dict(self.request_headers)
+        if authorization:
+            headers[HEADER_AUTHORIZATION] = authorization
+        async with self.session.request(
+            method, self.url, headers=headers, proxy=self.proxy, proxy_auth=self.proxy_auth
+        ) as response:
+            chunks, size = [], 0
+            if method != "HEAD":
+                async for chunk in response.content.iter_any():
+                    size += len(chunk)
+                    if size > IN_MEMORY_LIMIT:
+                        raise BodyTooLarge(f"{self.url} answered more than {IN_MEMORY_LIMIT} bytes")
+                    chunks.append(chunk)
+            return response.status, response.headers, b"".join(chunks)
+
     async def _fetch_token(self, request, basic):
         """Ask the token endpoint of `request` (a challenge.TokenRequest).
 

@@ -1,0 +1,87 @@
+"""One upstream fetch per key at a time, across every content app process: single flight.
+
+The first request takes the key's lease (``lease.py``) and runs the work; the others wait for
+its outcome, then read what it stored. The leader's error is recorded in the lease and
+raised in every waiting request too, so N clients asking at once for an uncached manifest
+cause one upstream request whether it succeeds or not. The work runs in a task of its own:
+a leader whose client goes away still finishes it for the others.
+"""
+
+import asyncio
+from logging import getLogger
+
+from asgiref.sync import sync_to_async
+
+from pulp_container.app import errors
+from pulp_container.app.pullthrough import failures, lease
+
+log = getLogger(__name__)
+
+# Seconds between looks at a lease held by another process.
+POLL = 0.05
+
+_running = set()  # the leaders' tasks, kept referenced until they end
+
+
+async def once(key, work):
+    """Run ``await work()`` unless another request runs it for `key`; then wait for that.
+
+    Returns when the work is done, by this request or another (then, rarely, it may have
+    been superseded: callers look at the cache again and call once more if still needed).
+
+    Raises:
+        RegistryError: what the work raised, in whichever process it ran.
+    """
+    owner = lease.new_owner()
+    held = await sync_to_async(lease.take)(key, owner)
+    if held is True:
+        task = asyncio.ensure_future(_lead(key, owner, work))
+        _running.add(task)
+        task.add_done_callback(_running.discard)
+        await asyncio.shield(task)
+        return
+    await follow(key, held)
+
+
+async def _lead(key, owner, work):
+    beating = asyncio.ensure_future(heartbeat(key, owner))
+    try:
+        await work()
+    except errors.RegistryError as error:
+        await sync_to_async(lease.fail)(key, owner, failures.to_record(error))
+        raise
+    except BaseException:
+        log.exception("Fetching %s failed", key)
+        error = errors.RegistryError(errors.UNKNOWN, message=f"fetching {key} failed")
+        await sync_to_async(lease.fail)(key, owner, failures.to_record(error))
+        raise
+    else:
+        await sync_to_async(lease.succeed)(key, owner)
+    finally:
+        beating.cancel()
+        lease.notifier.notify(key)
+
+
+async def heartbeat(key, owner):
+    """Beat the lease until cancelled."""
+    while True:
+        await asyncio.sleep(lease.HEARTBEAT)
+        if not await sync_to_async(lease.beat)(key, owner):
+            log.warning("Lost the lease of %s", key)
+            return
+
+
+async def follow(key, seen):
+    """Wait until the lease `seen` (held by another request) ends.
+
+    Raises:
+        RegistryError: the one the holder recorded.
+    """
+    while seen is not None and not seen.stale:
+        if seen.failed:
+            raise failures.from_record(seen.error)
+        await lease.notifier.wait(key, POLL)
+        current = await sync_to_async(lease.read)(key)
+        if current is None or current.owner != seen.owner:
+            return
+        seen = current

@@ -1,0 +1,212 @@
+"""What a pull-through cache holds for one name: reads, and the writes of ``ingest.py``.
+
+`CacheIndex` is what ``store.py`` asks about the cache (the store itself has no Django): the
+answer upstream last gave for a tag or digest, the manifests and blobs fetched through this
+name, and the writes after a fetch. Every method runs its queries in the ORM's thread.
+
+A manifest or blob is served from the cache only when it came through this very name: a
+manifest by an answer of this name pointing at it, a blob by a RemoteArtifact on this name's
+ContainerRemote. Content Pulp holds for other repositories is used only after upstream
+confirms it has it under this name, so the cache never serves what its users could not have
+pulled through it.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from asgiref.sync import sync_to_async
+from django.utils import timezone
+from pulpcore.plugin.models import ContentArtifact
+from pulpcore.plugin.util import get_domain
+
+from pulp_container.app.models import Blob, Manifest, PullThroughAnswer
+from pulp_container.app.oci.manifest import parse_manifest
+from pulp_container.app.oci.reference import is_valid_digest
+from pulp_container.app.pullthrough import ingest, resolver
+from pulp_container.app.registry.store import StoredBlob, StoredManifest
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What upstream last said about a reference: a digest, or the code of its 404."""
+
+    digest: str | None
+    missing: str | None
+    age: float
+    """Seconds since upstream said it."""
+
+
+@dataclass(frozen=True)
+class CachedBlob:
+    """A blob as the cache knows it.
+
+    ``stored``: its bytes in Pulp, if any. ``linked``: it came through this name (a manifest
+    fetched here lists it, or it was fetched here), so upstream has it under this name.
+    ``size``: its size as that manifest states it. ``in_pulp``: Pulp holds its bytes (maybe
+    for another repository).
+    """
+
+    stored: StoredBlob | None
+    linked: bool
+    size: int | None = None
+    in_pulp: bool = False
+
+
+class CacheIndex:
+    """The cache of one requested name (a resolver.PullThrough)."""
+
+    def __init__(self, target):
+        self.target = target
+
+    @property
+    def cache(self):
+        """The CacheRef, looked up again while unknown: another request may create it."""
+        if self.target.cache is None:
+            cache = resolver.cache_of(self.target)
+            if cache is not None:
+                self.target = resolver.replace_cache(self.target, cache)
+        return self.target.cache
+
+    # --- reads ------------------------------------------------------------------------------
+
+    async def answer(self, reference):
+        return await sync_to_async(self._answer)(reference)
+
+    def _answer(self, reference):
+        row = (
+            PullThroughAnswer.objects.filter(
+                distribution_id=self.target.pk,
+                upstream_name=self.target.upstream_name,
+                reference=reference,
+            )
+            .values_list("digest", "missing", "checked_at", "cache_id")
+            .first()
+        )
+        if row is None:
+            return None
+        digest, missing, checked_at, cache_pk = row
+        if digest is not None and (self.cache is None or cache_pk != self.cache.pk):
+            return None  # from a cache since evicted
+        return Answer(digest, missing, _age(checked_at))
+
+    async def manifest(self, digest):
+        """The manifest `digest` if it came through this name, else None."""
+        return await sync_to_async(self._manifest)(digest)
+
+    def _manifest(self, digest):
+        if self.cache is None:
+            return None
+        linked = PullThroughAnswer.objects.filter(cache_id=self.cache.pk, digest=digest)
+        if not linked.exists():
+            return None
+        return self._stored_manifest(digest)
+
+    async def stored_manifest(self, digest):
+        """The manifest `digest` if Pulp holds it at all (for whatever repository)."""
+        return await sync_to_async(self._stored_manifest)(digest)
+
+    @staticmethod
+    def _stored_manifest(digest):
+        row = (
+            Manifest.objects.filter(digest=digest, _pulp_domain=get_domain())
+            .values_list("digest", "media_type", "data")
+            .first()
+        )
+        return None if row is None else StoredManifest.from_row(row)
+
+    async def blob(self, digest):
+        return await sync_to_async(self._blob)(digest)
+
+    def _blob(self, digest):
+        content_artifact = (
+            ContentArtifact.objects.filter(
+                relative_path=digest,
+                content__in=Blob.objects.filter(digest=digest, _pulp_domain=get_domain()).values(
+                    "pk"
+                ),
+            )
+            .select_related("artifact", "artifact__pulp_domain")
+            .first()
+        )
+        linked, size = False, None
+        if content_artifact is not None and self.cache is not None:
+            sizes = list(
+                content_artifact.remoteartifact_set.filter(
+                    remote_id=self.cache.remote_pk
+                ).values_list("size", flat=True)[:1]
+            )
+            linked, size = bool(sizes), (sizes[0] if sizes else None)
+        if content_artifact is not None and content_artifact.artifact_id is not None:
+            stored = StoredBlob(digest=digest, content_artifact=content_artifact)
+            return CachedBlob(stored=stored, linked=linked, size=size, in_pulp=True)
+        in_pulp = ingest.stored_artifact(digest) is not None
+        return CachedBlob(stored=None, linked=linked, size=size, in_pulp=in_pulp)
+
+    async def tags(self, page_request):
+        return await sync_to_async(self._tags)(page_request)
+
+    def _tags(self, page_request):
+        if self.cache is None:
+            return []
+        queryset = PullThroughAnswer.objects.filter(cache_id=self.cache.pk, digest__isnull=False)
+        if page_request.last is not None:
+            queryset = queryset.filter(reference__gt=page_request.last)
+        names = queryset.order_by("reference").values_list("reference", flat=True)
+        tags = []
+        for name in names.iterator():
+            if not is_valid_digest(name):
+                tags.append(name)
+                if len(tags) >= page_request.fetch:
+                    break
+        return tags
+
+    # --- writes -----------------------------------------------------------------------------
+
+    async def record_manifest(self, reference, parsed):
+        """Store `parsed` (an oci Manifest upstream gave for `reference`); creates the cache."""
+        await sync_to_async(self._record_manifest)(reference, parsed)
+
+    def _record_manifest(self, reference, parsed):
+        self._ensure_cache()
+        ingest.record_manifest(self.target, self.target.cache, reference, parsed)
+
+    async def record_stored(self, reference, stored):
+        """Upstream confirmed that `reference` is the manifest Pulp holds as `stored`."""
+        parsed = parse_manifest(stored.data, stored.media_type)
+        await self.record_manifest(reference, parsed)
+
+    async def record_missing(self, reference, code):
+        await sync_to_async(ingest.record_missing)(self.target, reference, code)
+
+    async def touch(self, reference):
+        await sync_to_async(ingest.touch)(self.target, reference)
+
+    async def record_blob(self, digest, result):
+        """Store a blob fetched and verified; returns its StoredBlob."""
+        return await sync_to_async(self._record_blob)(digest, result)
+
+    def _record_blob(self, digest, result):
+        self._ensure_cache()
+        content_artifact = ingest.record_blob(self.cache, digest, result)
+        return StoredBlob(digest=digest, content_artifact=content_artifact)
+
+    async def link_stored_blob(self, digest):
+        """Upstream confirmed having `digest` under this name: link the bytes Pulp holds."""
+        return await sync_to_async(self._link_stored_blob)(digest)
+
+    def _link_stored_blob(self, digest):
+        self._ensure_cache()
+        artifact = ingest.stored_artifact(digest)
+        if artifact is None:
+            return None
+        content_artifact = ingest.link_artifact(self.cache, digest, artifact)
+        return StoredBlob(digest=digest, content_artifact=content_artifact)
+
+    def _ensure_cache(self):
+        if self.cache is None:
+            cache = resolver.ensure_cache(self.target)
+            self.target = resolver.replace_cache(self.target, cache)
+
+
+def _age(moment: datetime):
+    return (timezone.now() - moment).total_seconds()

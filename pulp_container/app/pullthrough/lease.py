@@ -1,0 +1,162 @@
+"""Leases in the database: which content app process fetches a key from upstream right now.
+
+A key names one upstream fetch (a manifest of a name, a blob of a name). Taking the lease is
+one ``INSERT ... ON CONFLICT DO UPDATE ... WHERE`` statement: it succeeds for the first caller,
+and later for anybody once the holder finished (it failed; a success deletes the row) or
+stopped beating (its process died). Everybody else reads the row and waits for its outcome:
+gone (success), ``error`` set (the holder's failure, to raise again), or ``path``/``size`` of a
+blob being written (to read along).
+
+This works across every content app process and host sharing the database. `Notifier` wakes
+waiters in the holder's own process at once; other processes notice by polling.
+
+The functions here are blocking (database); call them through ``sync_to_async``.
+"""
+
+import asyncio
+import json
+import socket
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import connection
+
+from pulp_container.app.models import PullThroughFetch
+
+# Seconds between a holder's heartbeats, and after which a silent holder counts as dead.
+HEARTBEAT = 5.0
+STALE_AFTER = 30.0
+
+HOST = socket.gethostname()
+
+_TABLE = PullThroughFetch._meta.db_table
+
+
+@dataclass(frozen=True)
+class Lease:
+    """A lease row as read: who holds it, where a blob's bytes land, and how it ended."""
+
+    key: str
+    owner: uuid.UUID
+    host: str
+    path: str | None
+    size: int | None
+    heartbeat_at: datetime
+    finished_at: datetime | None
+    error: dict | None
+    stale: bool
+
+    @property
+    def failed(self):
+        return self.finished_at is not None
+
+
+def new_owner():
+    return uuid.uuid4()
+
+
+def take(key, owner):
+    """Take the lease of `key` for `owner` if free; return True if taken, else the Lease held.
+
+    A returned Lease may also be None: the holder finished between the two statements, so
+    the caller should look again (at the cache, then here).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {_TABLE} AS lease
+                (key, owner, host, path, size, heartbeat_at, finished_at, error)
+            VALUES (%s, %s, %s, NULL, NULL, now(), NULL, NULL)
+            ON CONFLICT (key) DO UPDATE SET
+                owner = EXCLUDED.owner, host = EXCLUDED.host, path = NULL, size = NULL,
+                heartbeat_at = now(), finished_at = NULL, error = NULL
+            WHERE lease.finished_at IS NOT NULL
+               OR lease.heartbeat_at < now() - make_interval(secs => %s)
+            RETURNING owner
+            """,
+            [key, owner, HOST, STALE_AFTER],
+        )
+        if cursor.fetchone() is not None:
+            return True
+    return read(key)
+
+
+def read(key):
+    """The Lease of `key`, or None when nobody holds it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT key, owner, host, path, size, heartbeat_at, finished_at, error,
+                   heartbeat_at < now() - make_interval(secs => %s)
+            FROM {_TABLE} WHERE key = %s
+            """,
+            [STALE_AFTER, key],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    *fields, error, stale = row
+    return Lease(*fields, error=_json(error), stale=stale)
+
+
+def _json(value):
+    # psycopg hands back text or already decoded JSON, depending on how the column is read
+    if value is None or isinstance(value, dict):
+        return value
+    return json.loads(value)
+
+
+def publish(key, owner, path, size):
+    """Tell waiters where the bytes of a blob land and how many there will be."""
+    PullThroughFetch.objects.filter(key=key, owner=owner).update(path=path, size=size)
+
+
+def beat(key, owner):
+    """The holder is alive; False when it lost the lease (it went stale and was taken)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_TABLE} SET heartbeat_at = now() WHERE key = %s AND owner = %s",
+            [key, owner],
+        )
+        return cursor.rowcount == 1
+
+
+def succeed(key, owner):
+    """The holder is done and what it fetched is stored: the lease goes."""
+    PullThroughFetch.objects.filter(key=key, owner=owner).delete()
+
+
+def fail(key, owner, record):
+    """The holder failed with the error `record` (see ``failures.to_record``)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_TABLE} SET finished_at = now(), error = %s WHERE key = %s AND owner = %s",
+            [json.dumps(record), key, owner],
+        )
+
+
+class Notifier:
+    """Wakes the coroutines of this process that wait on a key when it changes.
+
+    Waiters in other processes are not woken; they poll with a timeout.
+    """
+
+    def __init__(self):
+        self._events = {}
+
+    def notify(self, key):
+        event = self._events.pop(key, None)
+        if event is not None:
+            event.set()
+
+    async def wait(self, key, timeout):
+        """Until `key` is notified or `timeout` seconds pass."""
+        event = self._events.setdefault(key, asyncio.Event())
+        try:
+            await asyncio.wait_for(event.wait(), timeout)
+        except TimeoutError:
+            pass
+
+
+notifier = Notifier()

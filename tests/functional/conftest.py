@@ -13,6 +13,10 @@ from .upstream.fixtures import *  # noqa: F401,F403 -- the upstream registry fix
 
 _names = itertools.count()
 
+# Seconds a pulled-through tag, and an upstream 404, stay fresh on the session's server.
+PULL_THROUGH_TAG_TTL = 10
+PULL_THROUGH_MISS_TTL = 3
+
 
 def _session_server(**extra_env):
     root = Path(tempfile.mkdtemp(prefix="pulp-functional-"))
@@ -29,8 +33,12 @@ def _session_server(**extra_env):
 @pytest.fixture(scope="session")
 def pulp_server():
     """The real api, content app and worker, with a PostgreSQL of their own, for the session,
-    configured as `make run` is (registry token authentication on)."""
-    yield from _session_server()
+    configured as `make run` is (registry token authentication on). Pull-through answers stay
+    fresh for seconds instead of minutes, so its tests can see them expire."""
+    yield from _session_server(
+        PULP_CONTAINER_PULL_THROUGH_TAG_TTL=str(PULL_THROUGH_TAG_TTL),
+        PULP_CONTAINER_PULL_THROUGH_MISS_TTL=str(PULL_THROUGH_MISS_TTL),
+    )
 
 
 @pytest.fixture(scope="session")

@@ -91,6 +91,11 @@ class PendingBlob:
             owner = lease.new_owner()
             held = await sync_to_async(lease.take)(self.key, owner)
             if held is True:
+                found = await self.store.index.blob(self.digest)
+                if found.stored is not None and found.linked:
+                    # stored by a fetch that ended between our first look and the lease
+                    await sync_to_async(lease.succeed)(self.key, owner)
+                    return found.stored
                 self._start(owner)
                 held = await sync_to_async(lease.read)(self.key)
             opened = await self._attach(held)

@@ -152,6 +152,9 @@ class PullThroughStore:
 
     async def _refresh_tag(self, tag, cached):
         """Ask upstream about `tag` and store the answer (the single flight's work)."""
+        answer = await self.index.answer(tag)
+        if answer is not None and self._fresh(answer):
+            return  # another request's flight answered it just before this one took over
         if cached is not None:
             status, headers, _ = await self.upstream.manifest(tag, method="HEAD")
             if status != 200:
@@ -184,6 +187,8 @@ class PullThroughStore:
 
     async def _fetch_digest(self, digest):
         """Fetch manifest `digest`, or only confirm it (HEAD) when Pulp holds it already."""
+        if await self.index.manifest(digest) is not None:
+            return  # another request's flight stored it just before this one took over
         stored = await self.index.stored_manifest(digest)
         method = "HEAD" if stored is not None else "GET"
         status, headers, body = await self.upstream.manifest(digest, method=method)

@@ -29,6 +29,7 @@ from pulp_container.app.models import (
     Blob,
     ContainerRemote,
     ContainerRepository,
+    Manifest,
     PullThroughAnswer,
     PullThroughCache,
 )
@@ -173,7 +174,21 @@ def record_blob(cache, digest, result):
     return link_artifact(cache, digest, artifact)
 
 
-def link_artifact(cache, digest, artifact, size=None):
+def _fill_config_fields(digest, artifact):
+    """Labels, architecture and os of the manifests whose config blob `digest` is, now that
+    its bytes are stored (a manifest is answered before its config is fetched)."""
+    manifests = Manifest.objects.filter(
+        config_blob__digest=digest, config_blob___pulp_domain=get_domain(), os__isnull=True
+    )
+    if artifact.size > plan.CONFIG_READ_LIMIT or not manifests.exists():
+        return
+    with artifact.file.open("rb") as config:
+        fields = plan.config_fields(config.read())
+    if fields["os"] is not None or fields["labels"]:
+        manifests.update(**fields)
+
+
+def link_artifact(cache, digest, artifact):
     """Make `artifact` the bytes of the cache's Blob `digest` (created if new)."""
     remote = ContainerRemote.objects.get(pk=cache.remote_pk)
     with transaction.atomic():
@@ -194,6 +209,7 @@ def link_artifact(cache, digest, artifact, size=None):
                 parsed.algorithm: parsed.encoded,
             },
         )
+    _fill_config_fields(digest, artifact)
     return ContentArtifact.objects.select_related("artifact", "artifact__pulp_domain").get(
         pk=content_artifact.pk
     )

@@ -10,7 +10,7 @@ version. Only the newest version is kept.
 from logging import getLogger
 
 from django.db.models import Q
-from pulpcore.plugin.models import Content, ContentArtifact
+from pulpcore.plugin.models import Content
 from pulpcore.plugin.stages import DeclarativeContent
 from pulpcore.plugin.util import get_domain
 
@@ -50,12 +50,9 @@ def add_cached_content(cache_pk):
         )
     )
     manifests = list(
-        Manifest.objects.filter(
-            digest__in={digest for _, digest in answers}, _pulp_domain=domain
-        ).select_related("config_blob")
+        Manifest.objects.filter(digest__in={digest for _, digest in answers}, _pulp_domain=domain)
     )
     _relate_lists(manifests)
-    _fill_config_fields(manifests)
     tags = Q()
     for reference, digest in answers:
         if not is_valid_digest(reference):
@@ -98,28 +95,3 @@ def _relate_lists(manifests):
         if listed:
             d_lists.append(DeclarativeContent(content=manifest, extra_data={LISTED: listed}))
     save_relations(d_lists)
-
-
-def _fill_config_fields(manifests):
-    """Labels, architecture and os of image manifests whose config blob is stored by now.
-
-    The content app does not wait for the config to answer a manifest; clients fetch it
-    right after, so it is usually there when this task runs.
-    """
-    for manifest in manifests:
-        if manifest.os is not None or manifest.config_blob_id is None:
-            continue
-        content_artifact = (
-            ContentArtifact.objects.filter(
-                content_id=manifest.config_blob_id, artifact__isnull=False
-            )
-            .select_related("artifact")
-            .first()
-        )
-        if content_artifact is None or content_artifact.artifact.size > plan.CONFIG_READ_LIMIT:
-            continue
-        with content_artifact.artifact.file.open("rb") as config:
-            fields = plan.config_fields(config.read())
-        if fields["os"] is None and not fields["labels"]:
-            continue
-        Manifest.objects.filter(pk=manifest.pk).update(**fields)

@@ -20,7 +20,7 @@ from logging import getLogger
 from aiohttp import web
 from asgiref.sync import sync_to_async
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Subquery, Value
 from multidict import CIMultiDict
 from pulpcore.plugin.content import Handler
 from pulpcore.plugin.models import RepositoryVersion
@@ -30,10 +30,10 @@ from pulp_container.app import errors
 from pulp_container.app.auth import basic, bearer, permissions, scopes, tokens
 from pulp_container.app.auth.authentication import authenticate_basic, basic_enabled
 from pulp_container.app.auth.keys import token_auth_enabled, token_config
-from pulp_container.app.models import ContainerDistribution
+from pulp_container.app.models import ContainerDistribution, ContainerPullThroughDistribution
 from pulp_container.app.oci.exceptions import FormatError
 from pulp_container.app.oci.reference import validate_name
-from pulp_container.app.pullthrough import resolver, serving
+from pulp_container.app.pullthrough import names, resolver, serving
 from pulp_container.app.registry.store import LocalStore
 from pulp_container.constants import (
     HEADER_AUTHORIZATION,
@@ -287,9 +287,7 @@ class RegistryHandler(Handler):
         ctx = self._context(request, name)
         return ctx, (lookup(ctx.store) if lookup is not None else None)
 
-    def _authorize(
-        self, request, name, identity, distribution, perms=permissions.PULL_PERMISSIONS
-    ):
+    def _authorize(self, request, name, identity, distribution, perms=permissions.PULL_PERMISSIONS):
         """Refuse unless `identity` may pull `distribution` (content guard, private flag)."""
         if distribution.content_guard_id is not None:
             try:
@@ -312,7 +310,10 @@ class RegistryHandler(Handler):
         wanted = scopes.repository(name, scopes.PULL)
         identity = self.identify(request, wanted)
         identity.require(wanted)
-        through = resolver.find(name)
+        distribution, under_pull_through = self._distribution(name)
+        # Only a name under a pull-through distribution costs the query that loads it; a plain
+        # distribution is served with the one query above.
+        through = resolver.find(name) if under_pull_through else None
         if through is not None:
             # Under a pull-through distribution (pulled before or not): it decides who may
             # pull, and the store falls back to its upstream.
@@ -321,7 +322,12 @@ class RegistryHandler(Handler):
             )
             served = Served(through.pk, name, through.private, through.content_guard_id, None)
             return Context(served, None, serving.store_for(through), identity)
-        distribution = self._distribution(name)
+        if distribution is None:
+            raise errors.RegistryError(
+                errors.NAME_UNKNOWN,
+                detail={"name": name},
+                message=f"repository name {name!r} not known to registry",
+            )
         self._authorize(request, name, identity, distribution)
         version_pk = distribution.version_pk
         if version_pk is None:
@@ -334,13 +340,21 @@ class RegistryHandler(Handler):
 
     @staticmethod
     def _distribution(name):
-        """The distribution whose base_path is exactly `name`, and the version it serves.
+        """The distribution whose base_path is exactly `name` (and the version it serves),
+        and whether `name` falls under a pull-through distribution's prefix.
+
+        Returns:
+            (Served or None, bool), from one query reading values: the pull-through test is
+            a subquery, and with no distribution of that name a second query asks it alone.
 
         Not ``Handler._match_distribution``: that one matches any prefix of the path (and
         answers listings and redirects for partial ones), where a registry name must match
-        exactly, and it loads eight related models (~18 ms a request); this is one query
-        reading values.
+        exactly, and it loads eight related models (~18 ms a request).
         """
+        prefixes = names.ancestors(name)
+        pull_through = ContainerPullThroughDistribution.objects.filter(
+            pulp_domain=get_domain(), name_prefix__in=prefixes
+        )
         latest = (
             RepositoryVersion.objects.filter(repository=OuterRef("repository_id"), complete=True)
             .order_by("-number")
@@ -348,7 +362,10 @@ class RegistryHandler(Handler):
         )
         row = (
             ContainerDistribution.objects.filter(pulp_domain=get_domain(), base_path=name)
-            .annotate(latest_version_pk=Subquery(latest))
+            .annotate(
+                latest_version_pk=Subquery(latest),
+                under=Exists(pull_through) if prefixes else Value(False),
+            )
             .values_list(
                 "pk",
                 "base_path",
@@ -356,14 +373,11 @@ class RegistryHandler(Handler):
                 "content_guard_id",
                 "repository_version_id",
                 "latest_version_pk",
+                "under",
             )
             .first()
         )
         if row is None:
-            raise errors.RegistryError(
-                errors.NAME_UNKNOWN,
-                detail={"name": name},
-                message=f"repository name {name!r} not known to registry",
-            )
-        pk, base_path, private, content_guard_id, pinned, latest_pk = row
-        return Served(pk, base_path, private, content_guard_id, pinned or latest_pk)
+            return None, bool(prefixes) and pull_through.exists()
+        pk, base_path, private, content_guard_id, pinned, latest_pk, under = row
+        return Served(pk, base_path, private, content_guard_id, pinned or latest_pk), under

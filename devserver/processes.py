@@ -18,20 +18,26 @@ class StartupError(RuntimeError):
     """A process exited or did not come up in time; the message carries its log's tail."""
 
 
-def log_tail(path: Path, lines: int = 40) -> str:
+def log_tail(path: Path, lines: int = 40, start: int = 0) -> str:
+    """The last `lines` lines of a log, from byte `start` on (what one run wrote)."""
     if not path.exists():
         return "(no log)"
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    with path.open("rb") as log:
+        log.seek(start)
+        text = log.read().decode(errors="replace")
+    return "\n".join(text.splitlines()[-lines:])
 
 
 def manage(env: dict, *args: str, log: Path) -> None:
     """Run one pulpcore-manager command to completion; raise with its output if it fails."""
+    start = log.stat().st_size if log.exists() else 0
     with log.open("ab") as out:
         result = subprocess.run(
             [str(BIN / "pulpcore-manager"), *args], env=env, stdout=out, stderr=subprocess.STDOUT
         )
     if result.returncode != 0:
-        raise StartupError(f"pulpcore-manager {' '.join(args)} failed:\n{log_tail(log)}")
+        output = log_tail(log, start=start)
+        raise StartupError(f"pulpcore-manager {' '.join(args)} failed:\n{output}")
 
 
 @dataclass

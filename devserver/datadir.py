@@ -18,7 +18,7 @@ from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-SETTINGS_TEMPLATE = '''\
+SETTINGS_TEMPLATE = """\
 # Settings of this Pulp server, written on its first start. Edit freely; secrets stay here.
 SECRET_KEY = {secret_key!r}
 DB_ENCRYPTION_KEY = {db_key!r}
@@ -29,7 +29,7 @@ PUBLIC_KEY_PATH = {public_key!r}
 # To use an existing PostgreSQL server instead of the embedded one, name it here:
 # DATABASES = {{"default": {{"ENGINE": "django.db.backends.postgresql", "HOST": "db.example",
 #     "PORT": 5432, "NAME": "pulp", "USER": "pulp", "PASSWORD": "..."}}}}
-'''
+"""
 
 
 class DataDir:
@@ -52,8 +52,15 @@ class DataDir:
     def ensure(self) -> bool:
         """Create what is missing; return True when this is the first start."""
         first_start = not self.settings.exists()
-        for folder in (self.root, self.certs, self.media, self.working, self.static, self.logs,
-                       self.run_settings.parent):
+        for folder in (
+            self.root,
+            self.certs,
+            self.media,
+            self.working,
+            self.static,
+            self.logs,
+            self.run_settings.parent,
+        ):
             folder.mkdir(parents=True, exist_ok=True)
         self.certs.chmod(0o700)
         if first_start:

@@ -33,7 +33,11 @@ def manage(env: dict, *args: str, log: Path) -> None:
     start = log.stat().st_size if log.exists() else 0
     with log.open("ab") as out:
         result = subprocess.run(
-            [str(BIN / "pulpcore-manager"), *args], env=env, stdout=out, stderr=subprocess.STDOUT
+            [str(BIN / "pulpcore-manager"), *args],
+            check=False,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     if result.returncode != 0:
         output = log_tail(log, start=start)
@@ -78,14 +82,26 @@ class Supervisor:
         self.services = [
             Service(
                 "api",
-                [str(BIN / "pulpcore-api"), "--bind", f"{bind}:{config.api_port}",
-                 "--workers", str(config.api_workers), "--no-control-socket"],
+                [
+                    str(BIN / "pulpcore-api"),
+                    "--bind",
+                    f"{bind}:{config.api_port}",
+                    "--workers",
+                    str(config.api_workers),
+                    "--no-control-socket",
+                ],
                 logs / "api.log",
             ),
             Service(
                 "content",
-                [str(BIN / "pulpcore-content"), "--bind", f"{bind}:{config.content_port}",
-                 "--workers", str(config.content_workers), "--no-control-socket"],
+                [
+                    str(BIN / "pulpcore-content"),
+                    "--bind",
+                    f"{bind}:{config.content_port}",
+                    "--workers",
+                    str(config.content_workers),
+                    "--no-control-socket",
+                ],
                 logs / "content.log",
             ),
             Service("worker", [str(BIN / "pulpcore-worker")], logs / "worker.log"),

@@ -33,7 +33,10 @@ class PulpServer:
         marker = self.datadir.root / ADMIN_MARKER
         if first_start or not marker.exists():
             manage(
-                env, "reset-admin-password", "--password", self.config.admin_password,
+                env,
+                "reset-admin-password",
+                "--password",
+                self.config.admin_password,
                 log=setup_log,
             )
             marker.touch()

@@ -379,7 +379,8 @@ class PullThroughFetch(models.Model):
     """A lease: one content app process is fetching `key` from upstream; others wait for it.
 
     Written and read with plain SQL by ``pullthrough/lease.py``. A blob fetch also says where
-    its bytes land (``host``, ``path``) and how many there will be (``size``).
+    its bytes land (``host``, ``path``), how many there will be (``size``) and, once they are
+    all there, that they match the digest (``verified``).
     """
 
     key = models.TextField(primary_key=True)
@@ -388,6 +389,7 @@ class PullThroughFetch(models.Model):
     path = models.TextField(null=True)
     size = models.BigIntegerField(null=True)
     heartbeat_at = models.DateTimeField()
+    verified = models.BooleanField(default=False)
     finished_at = models.DateTimeField(null=True)
     error = models.JSONField(null=True)
 

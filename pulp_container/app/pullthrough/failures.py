@@ -13,7 +13,7 @@ import asyncio
 import json
 from dataclasses import dataclass
 
-from aiohttp import ClientConnectionError, ClientPayloadError, ClientResponseError
+from aiohttp import ClientConnectionError, ClientError, ClientPayloadError, ClientResponseError
 from pulpcore.plugin.exceptions import (
     DigestValidationError,
     SizeValidationError,
@@ -109,8 +109,24 @@ def from_status(status, headers, where, body=b""):
     )
 
 
+# What a request to upstream raises when upstream (not this code) is at fault: connection and
+# protocol errors, timeouts, and ValueErrors for answers that cannot be read (auth challenges,
+# token answers, oversized bodies).
+UPSTREAM_EXCEPTIONS = (
+    errors.RegistryError,
+    ClientError,
+    asyncio.TimeoutError,
+    TimeoutException,
+    DigestValidationError,
+    SizeValidationError,
+    OSError,
+    ValueError,
+)
+
+
 def from_exception(exc, where):
-    """The registry error for a request to upstream that raised `exc`."""
+    """The registry error for a request to upstream that raised `exc`, one of
+    UPSTREAM_EXCEPTIONS."""
     if isinstance(exc, errors.RegistryError):
         return exc
     if isinstance(exc, ClientResponseError):

@@ -181,13 +181,13 @@ class CacheIndex:
     async def touch(self, reference):
         await sync_to_async(ingest.touch)(self.target, reference)
 
-    async def record_blob(self, digest, result):
-        """Store a blob fetched and verified; returns its StoredBlob."""
-        return await sync_to_async(self._record_blob)(digest, result)
+    async def record_blob(self, digest, path, size, digests):
+        """Store a blob fetched and verified (see ``ingest.record_blob``); its StoredBlob."""
+        return await sync_to_async(self._record_blob)(digest, path, size, digests)
 
-    def _record_blob(self, digest, result):
+    def _record_blob(self, digest, path, size, digests):
         self._ensure_cache()
-        content_artifact = ingest.record_blob(self.cache, digest, result)
+        content_artifact = ingest.record_blob(self.cache, digest, path, size, digests)
         return StoredBlob(digest=digest, content_artifact=content_artifact)
 
     async def link_stored_blob(self, digest):

@@ -161,16 +161,17 @@ def touch(target, reference):
     ).update(checked_at=timezone.now())
 
 
-def record_blob(cache, digest, result):
-    """Store a blob fetched whole and verified (`result`: the DownloadResult) as the artifact
-    of the cache's Blob; returns its ContentArtifact (with the artifact)."""
-    artifact = Artifact(**result.artifact_attributes, file=result.path)
+def record_blob(cache, digest, path, size, digests):
+    """Store a blob fetched whole and verified (the file at `path`, with `digests`: every
+    checksum pulpcore keeps) as the artifact of the cache's Blob; returns its ContentArtifact
+    (with the artifact)."""
+    artifact = Artifact(file=path, size=size, **digests)
     try:
         with transaction.atomic():
             artifact.save()
     except IntegrityError:
         artifact = Artifact.objects.get(artifact.q())
-        os.unlink(result.path)  # stored meanwhile by someone else
+        os.unlink(path)  # stored meanwhile by someone else
     return link_artifact(cache, digest, artifact)
 
 

@@ -5,7 +5,7 @@ one ``INSERT ... ON CONFLICT DO UPDATE ... WHERE`` statement: it succeeds for th
 and later for anybody once the holder finished (it failed; a success deletes the row) or
 stopped beating (its process died). Everybody else reads the row and waits for its outcome:
 gone (success), ``error`` set (the holder's failure, to raise again), or ``path``/``size`` of a
-blob being written (to read along).
+blob being written (to read along) and ``verified`` once all of it is there and checked.
 
 This works across every content app process and host sharing the database. `Notifier` wakes
 waiters in the holder's own process at once; other processes notice by polling.
@@ -43,6 +43,7 @@ class Lease:
     path: str | None
     size: int | None
     heartbeat_at: datetime
+    verified: bool
     finished_at: datetime | None
     error: dict | None
     stale: bool
@@ -66,11 +67,11 @@ def take(key, owner):
         cursor.execute(
             f"""
             INSERT INTO {_TABLE} AS lease
-                (key, owner, host, path, size, heartbeat_at, finished_at, error)
-            VALUES (%s, %s, %s, NULL, NULL, now(), NULL, NULL)
+                (key, owner, host, path, size, heartbeat_at, verified, finished_at, error)
+            VALUES (%s, %s, %s, NULL, NULL, now(), false, NULL, NULL)
             ON CONFLICT (key) DO UPDATE SET
                 owner = EXCLUDED.owner, host = EXCLUDED.host, path = NULL, size = NULL,
-                heartbeat_at = now(), finished_at = NULL, error = NULL
+                heartbeat_at = now(), verified = false, finished_at = NULL, error = NULL
             WHERE lease.finished_at IS NOT NULL
                OR lease.heartbeat_at < now() - make_interval(secs => %s)
             RETURNING owner
@@ -87,7 +88,7 @@ def read(key):
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            SELECT key, owner, host, path, size, heartbeat_at, finished_at, error,
+            SELECT key, owner, host, path, size, heartbeat_at, verified, finished_at, error,
                    heartbeat_at < now() - make_interval(secs => %s)
             FROM {_TABLE} WHERE key = %s
             """,
@@ -110,6 +111,11 @@ def _json(value):
 def publish(key, owner, path, size):
     """Tell waiters where the bytes of a blob land and how many there will be."""
     PullThroughFetch.objects.filter(key=key, owner=owner).update(path=path, size=size)
+
+
+def verify(key, owner):
+    """All of a blob's bytes are in the file and match its digest."""
+    PullThroughFetch.objects.filter(key=key, owner=owner).update(verified=True)
 
 
 def beat(key, owner):

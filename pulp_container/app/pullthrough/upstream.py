@@ -8,7 +8,6 @@ retried here: a client is waiting, and it retries itself.
 """
 
 from pulp_container.app.models import ContainerPullThroughRemote
-from pulp_container.app.oci.reference import parse_digest
 from pulp_container.app.pullthrough import failures
 from pulp_container.app.upstream.urls import RegistryURLs
 from pulp_container.constants import HEADER_ACCEPT, MANIFEST_ACCEPT_HEADER
@@ -53,7 +52,7 @@ class Upstream:
         )
         try:
             return await downloader.request(method)
-        except Exception as exc:
+        except failures.UPSTREAM_EXCEPTIONS as exc:
             raise failures.from_exception(exc, self.where(failures.MANIFEST, reference)) from exc
 
     async def blob_head(self, digest):
@@ -65,16 +64,11 @@ class Upstream:
         downloader = self._downloader(self.urls.blob(digest))
         try:
             status, headers, _ = await downloader.request("HEAD")
-        except Exception as exc:
+        except failures.UPSTREAM_EXCEPTIONS as exc:
             raise failures.from_exception(exc, self.where(failures.BLOB, digest)) from exc
         return status, headers
 
-    def blob_downloader(self, digest, size=None, headers_ready=None):
-        """A downloader of the blob into a file, checking its digest (and `size`) at the end."""
-        parsed = parse_digest(digest)
-        return self._downloader(
-            self.urls.blob(digest),
-            expected_digests={parsed.algorithm: parsed.encoded},
-            expected_size=size,
-            headers_ready_callback=headers_ready,
-        )
+    def blob_response(self, digest):
+        """``async with`` it: upstream's response to ``GET`` of the blob, body unread (see
+        ``RegistryHttpDownloader.response``)."""
+        return self._downloader(self.urls.blob(digest)).response("GET")

@@ -6,6 +6,8 @@ sends what the RegistryAuth has for its scope; on a 401 it hands the challenge t
 RegistryAuth, which fetches a token (or picks Basic credentials), and retries once.
 """
 
+import contextlib
+
 import aiohttp
 from pulpcore.plugin.download import HttpDownloader
 
@@ -92,36 +94,43 @@ class RegistryHttpDownloader(HttpDownloader):
         extra_data["request_kwargs"] = request_kwargs
         return await super()._run(extra_data=extra_data)
 
-    async def request(self, method="GET"):
-        """One `method` request of the URL, answering an auth challenge once; no retries.
+    @contextlib.asynccontextmanager
+    async def response(self, method="GET"):
+        """The response to one `method` request of the URL, after answering an auth challenge
+        once; no retries, no status raised, the body left for the caller to read.
 
-        For pull-through, which decides itself what an answer means: the status is not
-        raised, and the body (of a GET; at most IN_MEMORY_LIMIT bytes) is read whole.
-
-        Returns:
-            (status, headers, body)
+        For pull-through, which decides itself what an answer means and streams blobs as they
+        arrive.
 
         Raises:
-            aiohttp.ClientError, asyncio.TimeoutError: the request did not get an answer.
-            BodyTooLarge: the body is larger than IN_MEMORY_LIMIT.
+            aiohttp.ClientError, asyncio.TimeoutError: no answer.
         """
         sent = await self.registry_auth.authorization(self.scope, self._fetch_token)
-        status, headers, body = await self._request_once(method, sent)
-        if status == 401:
-            retry_with = await self.registry_auth.answer(
-                headers.get(HEADER_WWW_AUTHENTICATE), self.scope, sent, self._fetch_token
-            )
-            if retry_with is not None:
-                status, headers, body = await self._request_once(method, retry_with)
-        return status, headers, body
+        response = await self._send(method, sent)
+        try:
+            if response.status == 401:
+                retry_with = await self.registry_auth.answer(
+                    response.headers.get(HEADER_WWW_AUTHENTICATE),
+                    self.scope,
+                    sent,
+                    self._fetch_token,
+                )
+                if retry_with is not None:
+                    response.release()
+                    response = await self._send(method, retry_with)
+            yield response
+        finally:
+            response.release()
 
-    async def _request_once(self, method, authorization):
-        headers = dict(self.request_headers)
-        if authorization:
-            headers[HEADER_AUTHORIZATION] = authorization
-        async with self.session.request(
-            method, self.url, headers=headers, proxy=self.proxy, proxy_auth=self.proxy_auth
-        ) as response:
+    async def request(self, method="GET"):
+        """(status, headers, body) of one `method` request (see `response`); the body of a GET
+        is read whole, at most IN_MEMORY_LIMIT bytes.
+
+        Raises:
+            aiohttp.ClientError, asyncio.TimeoutError: no answer.
+            BodyTooLarge: the body is larger than IN_MEMORY_LIMIT.
+        """
+        async with self.response(method) as response:
             chunks, size = [], 0
             if method != "HEAD":
                 async for chunk in response.content.iter_any():
@@ -130,6 +139,14 @@ class RegistryHttpDownloader(HttpDownloader):
                         raise BodyTooLarge(f"{self.url} answered more than {IN_MEMORY_LIMIT} bytes")
                     chunks.append(chunk)
             return response.status, response.headers, b"".join(chunks)
+
+    async def _send(self, method, authorization):
+        headers = dict(self.request_headers)
+        if authorization:
+            headers[HEADER_AUTHORIZATION] = authorization
+        return await self.session.request(
+            method, self.url, headers=headers, proxy=self.proxy, proxy_auth=self.proxy_auth
+        )
 
     async def _fetch_token(self, request, basic):
         """Ask the token endpoint of `request` (a challenge.TokenRequest).

@@ -11,6 +11,7 @@ from django.db.models import Q
 from pulpcore.plugin.util import get_objects_for_user
 
 from pulp_container.app.auth.credential_cache import RecentGrants
+from pulp_container.app.models import ContainerPullThroughDistribution
 
 # Seconds a granted pull of a private distribution is remembered (0: ask every time).
 GRANT_TTL_SETTING = "CONTAINER_PULL_PERMISSION_CACHE_TTL"
@@ -72,4 +73,15 @@ def pullable(user, queryset):
     if user.is_superuser:
         return queryset
     permitted = get_objects_for_user(user, PULL_PERMISSIONS, queryset, any_perm=True)
-    return queryset.filter(Q(private=False) | Q(pk__in=permitted.values("pk")))
+    # A name a pull-through cached follows its pull-through distribution's permissions.
+    through = get_objects_for_user(
+        user,
+        PULL_THROUGH_PERMISSIONS,
+        ContainerPullThroughDistribution.objects.all(),
+        any_perm=True,
+    )
+    return queryset.filter(
+        Q(private=False)
+        | Q(pk__in=permitted.values("pk"))
+        | Q(pull_through_cache__distribution__in=through.values("pk"))
+    )

@@ -14,6 +14,9 @@ Prints figures and ratios; asserts nothing. One run:
    * ``skopeo copy`` wall time of the ~200 MiB image to a local dir.
 
 Usage: .venv/bin/python bench/registry.py [--seconds 10] [--api URL --registry HOST:PORT]
+
+The Pulp it starts has ``TOKEN_AUTH_DISABLED = True`` (HTTP Basic on every request); a running
+server named with --api must be started that way too (``PULP_TOKEN_AUTH_DISABLED=true make run``).
 """
 
 import argparse
@@ -192,7 +195,13 @@ def main():
             api_url, registry_host = args.api, args.registry
         else:
             print("starting Pulp ...", flush=True)
-            pulp = PulpProcess(workdir / "pulp" / "data", admin_password=args.password)
+            # Basic on every request, as docker-registry is measured; with token authentication
+            # (the default of `make run`) the client would first fetch a token per name.
+            pulp = PulpProcess(
+                workdir / "pulp" / "data",
+                admin_password=args.password,
+                extra_env={"PULP_TOKEN_AUTH_DISABLED": "true"},
+            )
             (workdir / "pulp").mkdir()
             pulp.start()
             api_url, registry_host = pulp.api_url, pulp.registry_host

@@ -228,12 +228,14 @@ _verifying = ThreadPoolExecutor(max_workers=4)
 
 def _file_digests(path):
     """Every checksum pulpcore keeps for an artifact (``ALLOWED_CONTENT_CHECKSUMS``), in one
-    read of the file."""
+    read of the file; the file is then flushed to disk, as pulpcore's downloads are, before it
+    becomes an artifact."""
     hashers = {name: hashlib.new(name) for name in Artifact.DIGEST_FIELDS}
     with open(path, "rb") as blob:
         while chunk := blob.read(CHUNK):
             for hasher in hashers.values():
                 hasher.update(chunk)
+        os.fsync(blob.fileno())
     return {name: hasher.hexdigest() for name, hasher in hashers.items()}
 
 

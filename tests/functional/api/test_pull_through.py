@@ -474,3 +474,49 @@ def test_public_and_private_pull_through(
         )
     with pytest.raises(CommandFailed):
         skopeo("inspect", "--tls-verify=false", f"docker://{registry_host}/{private_name}:latest")
+
+
+# --- upstream authentication ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "auth, anonymous_pull, with_credentials",
+    [("token", True, False), ("token", False, True), ("basic", False, True)],
+    ids=["anonymous bearer token", "bearer token with credentials", "basic"],
+)
+def test_upstream_authentication(
+    api, upstream_registry_factory, registry_host, auth, anonymous_pull, with_credentials,
+    tmp_path,
+):  # fmt: skip
+    upstream = upstream_registry_factory(auth=auth, anonymous_pull=anonymous_pull)
+    image = push_docker_image(
+        upstream.client(), "lib/authed", ["latest"], layer_size=64 * 1024, seed=uuid.uuid4().hex
+    )
+    pushed_with_tokens = len(upstream.token_server.requests) if upstream.token_server else 0
+    fields = {}
+    if with_credentials:
+        fields = dict(zip(("username", "password"), upstream.credentials))
+    distribution = pull_through(api, upstream.url, remote_fields=fields)
+    name = f"{distribution['base_path']}/lib/authed"
+    skopeo_copy(f"{registry_host}/{name}:latest", f"dir:{tmp_path / 'copy'}")
+    for blob in image.blobs:
+        data = (tmp_path / "copy" / blob.digest.split(":")[1]).read_bytes()
+        assert sha256(data) == blob.digest
+        assert upstream.request_count(f"/blobs/{blob.digest}", "GET", status=200) == 1
+    if auth == "token":
+        asked = upstream.token_server.requests[pushed_with_tokens:]
+        accounts = {request.account for request in asked}
+        assert accounts == ({upstream.credentials[0]} if with_credentials else {""})
+        assert len(asked) <= 4  # tokens are reused (per content app process), not one a request
+
+
+def test_wrong_upstream_credentials_are_a_bad_gateway(api, upstream_registry_factory,
+                                                      registry_host):  # fmt: skip
+    upstream = upstream_registry_factory(auth="basic")
+    push_docker_image(upstream.client(), "lib/locked", ["latest"], layer_size=4096)
+    distribution = pull_through(
+        api, upstream.url, remote_fields={"username": "upstream-user", "password": "wrong"}
+    )
+    answer = Registry(registry_host).manifest(f"{distribution['base_path']}/lib/locked", "latest")
+    assert answer.status_code == 502 and error_code(answer) == "UPSTREAM_ERROR"
+    assert "username and password" in answer.json()["errors"][0]["message"]

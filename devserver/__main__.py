@@ -1,6 +1,7 @@
 """``python -m devserver``: start the whole server in the foreground until Ctrl-C or SIGTERM."""
 
 import signal
+import subprocess
 import sys
 import threading
 
@@ -35,8 +36,12 @@ def main() -> int:
         return 1
     finally:
         print("Stopping Pulp ...", flush=True)
-        server.stop()
-        print("Stopped.", flush=True)
+        try:
+            server.stop()
+        except subprocess.CalledProcessError as error:
+            print(f"error: stopping PostgreSQL failed: {error}", file=sys.stderr, flush=True)
+        else:
+            print("Stopped.", flush=True)
 
 
 if __name__ == "__main__":

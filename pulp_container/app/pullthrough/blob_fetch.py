@@ -16,6 +16,9 @@ response and fetches once per client. So:
   cut off before the end, so no client takes a partial or wrong blob for a whole one;
 * once verified, the file becomes the blob's artifact (after the other checksums pulpcore
   keeps are computed, at a lower CPU priority, while clients are being served).
+
+Readers in the process that runs the fetch follow its `Progress` in memory; readers in other
+processes of the host follow the lease in the database and the file's size.
 """
 
 import asyncio
@@ -25,6 +28,7 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from logging import getLogger
 
 from asgiref.sync import sync_to_async
@@ -47,10 +51,26 @@ CHECK = 0.5
 ROUNDS = 3
 
 _fetches = set()  # running fetch tasks, kept referenced until they end
+_progress = {}  # key -> Progress of the fetch this process runs
 
 
 class FeedBroken(Exception):
     """The fetch a reader follows failed after the response started: cut the connection."""
+
+
+@dataclass
+class Progress:
+    """How a fetch run by this process is going, for readers in this process."""
+
+    owner: object
+    path: str | None = None
+    size: int | None = None
+    verified: bool = False
+    error: dict | None = None
+    """The failure, as ``failures.to_record`` writes it."""
+    ended: bool = False
+    published: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set once ``path`` and ``size`` are known, or the fetch ended without them."""
 
 
 class PendingBlob:
@@ -98,17 +118,18 @@ class PendingBlob:
             if stored is not None:
                 return stored
         for _ in range(ROUNDS):
-            owner = lease.new_owner()
-            held = await sync_to_async(lease.take)(self.key, owner)
-            if held is True:
-                found = await self.store.index.blob(self.digest)
-                if found.stored is not None and found.linked:
-                    # stored by a fetch that ended between our first look and the lease
-                    await sync_to_async(lease.succeed)(self.key, owner)
-                    return found.stored
-                self._start(owner)
-                held = await sync_to_async(lease.read)(self.key)
-            opened = await self._attach(held)
+            progress = _progress.get(self.key)
+            if progress is not None:
+                opened = await self._attach_here(progress)
+            else:
+                owner = lease.new_owner()
+                claimed = await sync_to_async(self._claim)(owner)
+                if claimed is True:
+                    opened = await self._attach_here(self._start(owner))
+                elif isinstance(claimed, lease.Lease) or claimed is None:
+                    opened = await self._attach(claimed)
+                else:
+                    return claimed  # stored meanwhile
             if opened is not None:
                 return opened
             found = await self.store.index.blob(self.digest)
@@ -120,6 +141,18 @@ class PendingBlob:
             message="the blob is being fetched by another request; try again",
         )
 
+    def _claim(self, owner):
+        """Take the lease (True), or the Lease someone holds (or None), or the StoredBlob a
+        fetch that ended between our first look and now stored. Blocking."""
+        held = lease.take(self.key, owner)
+        if held is not True:
+            return held
+        found = self.store.index.blob_now(self.digest)
+        if found.stored is not None and found.linked:
+            lease.succeed(self.key, owner)
+            return found.stored
+        return True
+
     async def _adopt(self):
         """Pulp holds these bytes already: serve them once upstream confirms the name has them."""
         if not self.cached.linked:
@@ -128,9 +161,21 @@ class PendingBlob:
                 raise failures.from_status(status, headers, self._where())
         return await self.store.index.link_stored_blob(self.digest)
 
+    async def _attach_here(self, progress):
+        """Follow a fetch run by this process: a Feed, or None when it ended."""
+        await progress.published.wait()
+        if progress.error is not None:
+            raise failures.from_record(progress.error)
+        try:
+            fd = os.open(progress.path, os.O_RDONLY)
+        except (FileNotFoundError, TypeError):
+            return None  # stored and moved, or gone
+        return Feed(self.key, progress.owner, fd, progress.size, progress)
+
     async def _attach(self, seen):
-        """Follow the fetch `seen` until its file can be read: a Feed, or None when it ended
-        (look at the cache again). Raises its error if it failed before any byte was sent."""
+        """Follow the fetch `seen` (another process's) until its file can be read: a Feed, or
+        None when it ended (look at the cache again). Raises its error if it failed before
+        any byte was sent."""
         while seen is not None and not seen.stale:
             if seen.failed:
                 raise failures.from_record(seen.error)
@@ -149,15 +194,17 @@ class PendingBlob:
         return None
 
     def _start(self, owner):
-        task = asyncio.ensure_future(self._fetch(owner))
+        progress = _progress[self.key] = Progress(owner)
+        task = asyncio.ensure_future(self._fetch(progress))
         _fetches.add(task)
         task.add_done_callback(_fetches.discard)
+        return progress
 
-    async def _fetch(self, owner):
+    async def _fetch(self, progress):
         """Download the blob into a file readers follow; store it if it checks out; end the
         lease. Only sha256 is computed while the bytes flow (it is what clients check); the
         other checksums pulpcore keeps are computed from the file once it is complete."""
-        key, notify = self.key, lease.notifier.notify
+        key, owner, notify = self.key, progress.owner, lease.notifier.notify
         path = None
         beating = asyncio.ensure_future(flights.heartbeat(key, owner))
         try:
@@ -167,16 +214,13 @@ class PendingBlob:
                 length = response.headers.get(HEADER_CONTENT_LENGTH)
                 size = int(length) if length and length.isdigit() else None
                 fd, path = tempfile.mkstemp(dir=settings.WORKING_DIRECTORY, prefix="pull-through-")
+                progress.path, progress.size = path, size
+                progress.published.set()
                 await sync_to_async(lease.publish)(key, owner, path, size)
                 notify(key)
                 verifier = DigestVerifier(self.digest)
                 try:
-                    loop = asyncio.get_running_loop()
-                    async for chunk in response.content.iter_chunked(CHUNK):
-                        _write(fd, chunk)
-                        notify(key)
-                        # hashlib lets go of the GIL: the loop serves the readers meanwhile
-                        await loop.run_in_executor(_verifying, verifier.update, chunk)
+                    await _receive(response, fd, verifier, lambda: notify(key))
                 finally:
                     os.close(fd)
             expected = size if size is not None else self.cached.size
@@ -186,8 +230,10 @@ class PendingBlob:
                 )
             if not verifier.matches():
                 raise failures.invalid(self._where(), f"its bytes hash to {verifier.actual}")
+            progress.verified = True
+            notify(key)  # readers of this process may send their last bytes now
             await sync_to_async(lease.verify)(key, owner)
-            notify(key)  # readers may send their last bytes now
+            notify(key)
             digests = await asyncio.get_running_loop().run_in_executor(
                 _hashing, _file_digests, path
             )
@@ -199,14 +245,35 @@ class PendingBlob:
             else:
                 log.exception("Fetching blob %s through %s failed", self.digest, key)
                 error = errors.RegistryError(errors.UNKNOWN, detail={"digest": self.digest})
+            progress.error = failures.to_record(error)
             if path is not None and os.path.exists(path):
                 os.unlink(path)
-            await sync_to_async(lease.fail)(key, owner, failures.to_record(error))
+            await sync_to_async(lease.fail)(key, owner, progress.error)
         else:
             await sync_to_async(lease.succeed)(key, owner)
         finally:
+            progress.ended = True
+            progress.published.set()
+            if _progress.get(key) is progress:
+                del _progress[key]
             beating.cancel()
             notify(key)
+
+
+async def _receive(response, fd, verifier, notify):
+    """Write the body of `response` to `fd` as it arrives, feeding `verifier`: each chunk is
+    hashed in a thread (hashlib lets go of the GIL) while the next one is read and the event
+    loop serves the readers."""
+    loop = asyncio.get_running_loop()
+    hashing = None
+    async for chunk in response.content.iter_chunked(CHUNK):
+        _write(fd, chunk)
+        notify()
+        if hashing is not None:
+            await hashing
+        hashing = loop.run_in_executor(_verifying, verifier.update, chunk)
+    if hashing is not None:
+        await hashing
 
 
 def _write(fd, data):
@@ -242,16 +309,18 @@ def _file_digests(path):
 class Feed:
     """The bytes of a blob being fetched, read from the fetch's file as it grows.
 
-    ``size`` is the blob's size when upstream said it (Content-Length).
+    ``size`` is the blob's size when upstream said it (Content-Length). ``progress`` is the
+    fetch's Progress when this process runs it; else the lease tells how it goes.
     """
 
     local = False
 
-    def __init__(self, key, owner, fd, size):
+    def __init__(self, key, owner, fd, size, progress=None):
         self.key = key
         self.owner = owner
         self.fd = fd
         self.size = size
+        self.progress = progress
 
     def close(self):
         if self.fd is not None:
@@ -279,7 +348,7 @@ class Feed:
                 if verified:
                     break  # and nothing more in the file
                 complete = self.size is not None and offset >= self.size
-                if complete or time.monotonic() - checked >= CHECK:
+                if self.progress is not None or complete or time.monotonic() - checked >= CHECK:
                     checked = time.monotonic()
                     verified = await self._verified()
                     if verified:
@@ -296,6 +365,10 @@ class Feed:
         Raises:
             FeedBroken: it failed, or its process stopped beating.
         """
+        if self.progress is not None:
+            if self.progress.error is not None:
+                raise FeedBroken(self.progress.error.get("message", "the fetch failed"))
+            return self.progress.verified
         current = await sync_to_async(lease.read)(self.key)
         if current is None or current.owner != self.owner:
             return True  # it ended well (a failure stays recorded) and moved on

@@ -115,9 +115,10 @@ class CacheIndex:
         return None if row is None else StoredManifest.from_row(row)
 
     async def blob(self, digest):
-        return await sync_to_async(self._blob)(digest)
+        return await sync_to_async(self.blob_now)(digest)
 
-    def _blob(self, digest):
+    def blob_now(self, digest):
+        """What `blob` answers, blocking (for callers already in the ORM's thread)."""
         content_artifact = (
             ContentArtifact.objects.filter(
                 relative_path=digest,

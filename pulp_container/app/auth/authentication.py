@@ -61,6 +61,7 @@ def authenticate_basic(credentials, cache=None):
     if checked is None or not checked.is_active:
         log.info("Registry Basic authentication failed for user %r", credentials.username)
         return None
+    log.info("Registry Basic credentials of user %r checked in full", credentials.username)
     cache.put(
         cache.key(credentials.username, credentials.password, checked.password or ""), checked.pk
     )

@@ -31,6 +31,8 @@ OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 ANONYMOUS = ("", "")
 UNKNOWN_DIGEST = "sha256:" + "0" * 64
+# Content app processes of the session's servers (the devserver's default PULP_CONTENT_WORKERS).
+CONTENT_WORKERS = 2
 
 
 class Registry:
@@ -132,18 +134,21 @@ def test_wrong_password_is_refused_even_after_a_good_one(registry, pulp_server, 
     assert_error(registry.get(path, headers={"Authorization": "Basic !!"}), 401, "UNAUTHORIZED")
 
 
-def test_basic_checks_are_cached(registry, pulp_server, content):
-    """A password check costs ~0.2-0.4 s of CPU; a pull of many blobs must not pay it each time."""
+def test_basic_checks_are_cached(api, registry, pulp_server, content):
+    """A password check costs ~0.2-0.4 s of CPU; a pull of many blobs must not pay it each time.
+
+    Each content app process logs a full check; eleven GETs with the same credentials make at
+    most one per process (they are remembered for a minute).
+    """
+    username, password = new_name("cached-"), "cached-pass-123"
+    api.ok(api.post("users/", {"username": username, "password": password}))
     path = f"/v2/{content['immediate']}/manifests/docker"
-    auth = ("admin", pulp_server.admin_password)
     with requests.Session() as session:
-        session.auth = auth
-        session.get(registry.origin + path, timeout=60)
-        started = time.monotonic()
-        for _ in range(10):
+        session.auth = (username, password)
+        for _ in range(11):
             assert session.get(registry.origin + path, timeout=60).status_code == 200
-        elapsed = time.monotonic() - started
-    assert elapsed < 1.5, f"10 authenticated manifest GETs took {elapsed:.2f} s"
+    full_checks = pulp_server.log("content").count(f"credentials of user {username!r} checked")
+    assert 1 <= full_checks <= CONTENT_WORKERS, full_checks
 
 
 def test_anonymous_pull_of_a_public_distribution(registry, content):
@@ -469,15 +474,17 @@ def test_upstream_failures_of_deferred_blobs(api, registry, upstream_registry_fa
 
 
 def test_a_tls_handshake_is_refused_at_once(pulp_server):
-    """Clients probe TLS first; the plain-HTTP port must fail the handshake, not hang."""
+    """Clients probe TLS first; the plain-HTTP port must fail the handshake, not hang.
+
+    A server that waits for more bytes would end in the socket's timeout (TimeoutError), not in
+    the SSLError of a refused handshake.
+    """
     context = ssl.create_default_context()
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
-    started = time.monotonic()
     address = ("127.0.0.1", pulp_server.content_port)
     with socket.create_connection(address, timeout=5) as sock, pytest.raises(ssl.SSLError):
         context.wrap_socket(sock, server_hostname="localhost")
-    assert time.monotonic() - started < 2
 
 
 @pytest.mark.parametrize("policy", ["on_demand", "streamed"])

@@ -131,20 +131,13 @@ class Tag(Content):
         unique_together = ("name", "tagged_manifest", "_pulp_domain")
 
 
-class ContainerRemote(Remote, AutoAddObjPermsMixin):
-    """Where a repository syncs from: an upstream registry and one repository name on it."""
+class RegistryDownloads:
+    """Downloads from an upstream registry, for the remote models (mixed in before Remote).
 
-    TYPE = "container"
-
-    upstream_name = models.TextField(db_index=True)
-    include_tags = ArrayField(models.TextField(), null=True)
-    exclude_tags = ArrayField(models.TextField(), null=True)
-
-    class Meta:
-        default_related_name = "%(app_label)s_%(model_name)s"
-        permissions = [
-            ("manage_roles_containerremote", "Can manage roles on container remotes"),
-        ]
+    Every downloader of one remote object shares its RegistryAuth, so the upstream's tokens are
+    fetched once per scope and reused; pulpcore's factory builds RegistryHttpDownloaders, which
+    answer the upstream's auth challenges. A subclass's ``get_downloader`` names the scope.
+    """
 
     @property
     def download_factory(self):
@@ -163,7 +156,7 @@ class ContainerRemote(Remote, AutoAddObjPermsMixin):
 
     @property
     def registry_auth(self):
-        """Upstream credentials and tokens, shared by every downloader of this object."""
+        """Upstream credentials and tokens (kept per scope), shared by every downloader."""
         try:
             return self._registry_auth
         except AttributeError:
@@ -171,9 +164,30 @@ class ContainerRemote(Remote, AutoAddObjPermsMixin):
             return self._registry_auth
 
     def get_downloader(self, remote_artifact=None, url=None, download_factory=None, **kwargs):
+        kwargs.setdefault("registry_auth", self.registry_auth)
+        return super().get_downloader(
+            remote_artifact=remote_artifact, url=url, download_factory=download_factory, **kwargs
+        )
+
+
+class ContainerRemote(RegistryDownloads, Remote, AutoAddObjPermsMixin):
+    """Where a repository syncs from: an upstream registry and one repository name on it."""
+
+    TYPE = "container"
+
+    upstream_name = models.TextField(db_index=True)
+    include_tags = ArrayField(models.TextField(), null=True)
+    exclude_tags = ArrayField(models.TextField(), null=True)
+
+    class Meta:
+        default_related_name = "%(app_label)s_%(model_name)s"
+        permissions = [
+            ("manage_roles_containerremote", "Can manage roles on container remotes"),
+        ]
+
+    def get_downloader(self, remote_artifact=None, url=None, download_factory=None, **kwargs):
         """A downloader that answers the upstream's auth challenges with this remote's
         credentials; the sync and the content app (streaming on-demand blobs) both use it."""
-        kwargs.setdefault("registry_auth", self.registry_auth)
         kwargs.setdefault("scope", pull_scope(self.upstream_name))
         return super().get_downloader(
             remote_artifact=remote_artifact, url=url, download_factory=download_factory, **kwargs
@@ -224,7 +238,7 @@ class ContainerDistribution(Distribution, AutoAddObjPermsMixin):
 # --- Pull-through caching ---------------------------------------------------------------------
 
 
-class ContainerPullThroughRemote(Remote, AutoAddObjPermsMixin):
+class ContainerPullThroughRemote(RegistryDownloads, Remote, AutoAddObjPermsMixin):
     """An upstream registry whose repositories a pull-through distribution serves on demand.
 
     Unlike a ContainerRemote it names no repository: the client's path picks one. ``includes``
@@ -245,35 +259,9 @@ class ContainerPullThroughRemote(Remote, AutoAddObjPermsMixin):
             ),
         ]
 
-    @property
-    def download_factory(self):
-        """pulpcore's factory, building RegistryHttpDownloaders for http(s) URLs."""
-        try:
-            return self._download_factory
-        except AttributeError:
-            self._download_factory = DownloaderFactory(
-                self,
-                downloader_overrides={
-                    "http": RegistryHttpDownloader,
-                    "https": RegistryHttpDownloader,
-                },
-            )
-            return self._download_factory
-
-    @property
-    def registry_auth(self):
-        """Upstream credentials and tokens (kept per scope), shared by every downloader."""
-        try:
-            return self._registry_auth
-        except AttributeError:
-            self._registry_auth = RegistryAuth(self.username, self.password)
-            return self._registry_auth
-
     def get_downloader(self, remote_artifact=None, url=None, download_factory=None, **kwargs):
         """A downloader for `url` on the upstream repository ``upstream_name`` (a keyword)."""
-        upstream_name = kwargs.pop("upstream_name")
-        kwargs.setdefault("registry_auth", self.registry_auth)
-        kwargs.setdefault("scope", pull_scope(upstream_name))
+        kwargs.setdefault("scope", pull_scope(kwargs.pop("upstream_name")))
         return super().get_downloader(
             remote_artifact=remote_artifact, url=url, download_factory=download_factory, **kwargs
         )

@@ -6,17 +6,20 @@ Prints figures and ratios; asserts nothing. One run:
    a small image, an image with one 128 MiB layer and a ~200 MiB image (4 x 50 MiB) into it;
 2. starts a fresh Pulp (tests/functional/pulp.py's PulpProcess) unless --api/--registry name a
    running one, syncs the three images (immediate), and serves them from a *private*
-   distribution pulled by a plain user holding the consumer role on it, with Basic auth, as a
-   user pulls;
+   distribution pulled by a plain user holding the consumer role on it, authenticated as a
+   user pulls: with a Bearer token from Pulp's token endpoint (fetched once per name with the
+   user's password, as podman and docker do), or with ``--basic`` with HTTP Basic on every
+   request; docker-registry (htpasswd) is always asked with Basic on every request;
 3. measures, against each registry with the same client code:
    * manifest GETs by tag per second and p99 latency, 16 concurrent clients (keep-alive);
    * blob GET MiB/s of the 128 MiB layer with 1 and with 8 concurrent clients;
    * ``skopeo copy`` wall time of the ~200 MiB image to a local dir.
 
-Usage: .venv/bin/python bench/registry.py [--seconds 10] [--api URL --registry HOST:PORT]
+Usage: .venv/bin/python bench/registry.py [--seconds 10] [--basic] [--api URL --registry HOST:PORT]
 
-The Pulp it starts has ``TOKEN_AUTH_DISABLED = True`` (HTTP Basic on every request); a running
-server named with --api must be started that way too (``PULP_TOKEN_AUTH_DISABLED=true make run``).
+The Pulp it starts runs as ``make run`` does (token authentication); with ``--basic`` it has
+``TOKEN_AUTH_DISABLED = True``, and a running server named with --api must then be started that
+way too (``PULP_TOKEN_AUTH_DISABLED=true make run``).
 """
 
 import argparse
@@ -30,12 +33,14 @@ import time
 from pathlib import Path
 
 import aiohttp
+import requests
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 from pulp_container.constants import MANIFEST_ACCEPT_HEADER
 from tests.functional.pulp import PulpAPI, PulpProcess
+from tests.functional.registry_client import challenge_params, fetch_token
 from tests.functional.upstream import MIB, UpstreamRegistry, push_docker_image
 
 USER = ("bench-user", "bench-password-1")
@@ -45,10 +50,28 @@ def basic_header(credentials):
     return "Basic " + base64.b64encode(":".join(credentials).encode()).decode()
 
 
-async def manifest_rate(origin, name, credentials, clients, seconds):
+class Authorization:
+    """The Authorization header a client sends to pull a name: HTTP Basic on every request, or
+    (`token=True`) a Bearer token asked once per name from the registry's token endpoint."""
+
+    def __init__(self, origin, credentials, token):
+        self.origin = origin
+        self.credentials = credentials
+        self.token = token
+
+    def header(self, name):
+        if not self.token:
+            return basic_header(self.credentials)
+        challenge = requests.get(f"{self.origin}/v2/", timeout=30).headers["WWW-Authenticate"]
+        params = challenge_params(challenge)
+        params["scope"] = f"repository:{name}:pull"
+        return f"Bearer {fetch_token(params, self.credentials)}"
+
+
+async def manifest_rate(origin, name, authorization, clients, seconds):
     """Requests per second and p99 latency (ms) of GET manifests/<tag>."""
     url = f"{origin}/v2/{name}/manifests/latest"
-    headers = {"Authorization": basic_header(credentials), "Accept": MANIFEST_ACCEPT_HEADER}
+    headers = {"Authorization": authorization, "Accept": MANIFEST_ACCEPT_HEADER}
     latencies = []
     connector = aiohttp.TCPConnector(limit=clients)
     async with aiohttp.ClientSession(connector=connector) as session:
@@ -76,10 +99,10 @@ async def manifest_rate(origin, name, credentials, clients, seconds):
     return len(latencies) / elapsed, p99
 
 
-async def blob_rate(origin, name, digest, credentials, clients):
+async def blob_rate(origin, name, digest, authorization, clients):
     """MiB/s of `clients` concurrent GETs of one blob (total bytes / wall time)."""
     url = f"{origin}/v2/{name}/blobs/{digest}"
-    headers = {"Authorization": basic_header(credentials)}
+    headers = {"Authorization": authorization}
     timeout = aiohttp.ClientTimeout(total=600)
     async with aiohttp.ClientSession(timeout=timeout) as session:
 
@@ -147,15 +170,20 @@ def set_up_pulp(api, reference, names):
     return served
 
 
-def measure(label, origin, host, names, digests, credentials, seconds, workdir):
+def measure(label, origin, host, names, digests, credentials, token, seconds, workdir):
     print(f"measuring {label} ...", flush=True)
+    auth = Authorization(origin, credentials, token)
     figures = {}
-    rate, p99 = asyncio.run(manifest_rate(origin, names["small"], credentials, 16, seconds))
+    rate, p99 = asyncio.run(
+        manifest_rate(origin, names["small"], auth.header(names["small"]), 16, seconds)
+    )
     figures["manifest GET/s (16 clients)"] = rate
     figures["manifest p99 ms (16 clients)"] = p99
     for clients in (1, 8):
         figures[f"blob MiB/s ({clients} client{'s' if clients > 1 else ''})"] = asyncio.run(
-            blob_rate(origin, names["blob"], digests["blob"], credentials, clients)
+            blob_rate(
+                origin, names["blob"], digests["blob"], auth.header(names["blob"]), clients
+            )
         )
     figures["skopeo copy 200 MiB, s"] = min(
         skopeo_copy_seconds(host, names["pull"], credentials, workdir) for _ in range(2)
@@ -169,6 +197,10 @@ def main():
     parser.add_argument("--api", help="REST API URL of a running Pulp (else start one)")
     parser.add_argument("--registry", help="HOST:PORT of its content app")
     parser.add_argument("--password", default="password", help="admin password")
+    parser.add_argument(
+        "--basic", action="store_true",
+        help="Pulp without token authentication: HTTP Basic on every request",
+    )  # fmt: skip
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-registry-"))
@@ -195,12 +227,9 @@ def main():
             api_url, registry_host = args.api, args.registry
         else:
             print("starting Pulp ...", flush=True)
-            # Basic on every request, as docker-registry is measured; with token authentication
-            # (the default of `make run`) the client would first fetch a token per name.
+            extra_env = {"PULP_TOKEN_AUTH_DISABLED": "true"} if args.basic else {}
             pulp = PulpProcess(
-                workdir / "pulp" / "data",
-                admin_password=args.password,
-                extra_env={"PULP_TOKEN_AUTH_DISABLED": "true"},
+                workdir / "pulp" / "data", admin_password=args.password, extra_env=extra_env
             )
             (workdir / "pulp").mkdir()
             pulp.start()
@@ -211,9 +240,10 @@ def main():
         pulp_names = {key: paths[name] for key, name in upstream_names.items()}
 
         ours = measure("Pulp", f"http://{registry_host}", registry_host, pulp_names, digests,
-                       USER, args.seconds, workdir)  # fmt: skip
+                       USER, not args.basic, args.seconds, workdir)  # fmt: skip
         theirs = measure("docker-registry", reference.url, reference.host, upstream_names,
-                         digests, reference.credentials, args.seconds, workdir)  # fmt: skip
+                         digests, reference.credentials, False, args.seconds,
+                         workdir)  # fmt: skip
     finally:
         if pulp is not None:
             pulp.stop()
@@ -221,6 +251,7 @@ def main():
         shutil.rmtree(workdir, ignore_errors=True)
 
     print()
+    print(f"Pulp authenticated with {'Basic' if args.basic else 'Bearer tokens'}; docker-registry with Basic")
     print(f"{'':32} {'Pulp':>10} {'registry':>10} {'ratio':>8}")
     for key in ours:
         ratio = ours[key] / theirs[key] if theirs[key] else float("nan")

@@ -20,20 +20,19 @@ from logging import getLogger
 from aiohttp import web
 from asgiref.sync import sync_to_async
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists, OuterRef, Subquery, Value
+from django.db import InterfaceError, OperationalError
 from multidict import CIMultiDict
 from pulpcore.plugin.content import Handler
-from pulpcore.plugin.models import RepositoryVersion
-from pulpcore.plugin.util import get_domain
 
 from pulp_container.app import errors
 from pulp_container.app.auth import basic, bearer, permissions, scopes, tokens
 from pulp_container.app.auth.authentication import authenticate_basic, basic_enabled
 from pulp_container.app.auth.keys import token_auth_enabled, token_config
-from pulp_container.app.models import ContainerDistribution, ContainerPullThroughDistribution
+from pulp_container.app.models import ContainerDistribution
 from pulp_container.app.oci.exceptions import FormatError
 from pulp_container.app.oci.reference import validate_name
-from pulp_container.app.pullthrough import names, resolver, serving
+from pulp_container.app.pullthrough import resolver, serving
+from pulp_container.app.registry import served
 from pulp_container.app.registry.store import LocalStore
 from pulp_container.constants import (
     HEADER_AUTHORIZATION,
@@ -88,12 +87,42 @@ def _translate_http_exception(request, exc):
     return None
 
 
+def _tokens_only(request):
+    """Whether a request needs nothing of pulpcore's authentication middleware: a /v2/ request
+    under token authentication, whose Bearer token is all that says who is asking.
+
+    That middleware runs the REST API's authentication classes and reads the Domain, in a trip
+    to the ORM's thread of its own; it cost about a fifth of a manifest GET. Only the token
+    endpoint takes the REST API's credentials. Content guards that need the middleware's
+    ``drf_request`` (RBAC) refuse without it, as they refused the anonymous user it found for
+    a Bearer token. Broken database connections are replaced by `orm` instead.
+    """
+    return request.path != TOKEN_PATH and token_auth_enabled()
+
+
+async def orm(function, *args):
+    """``function(*args)`` in the ORM's thread (blocking, read-only). When it meets a database
+    connection that broke (PostgreSQL restarted), the connection is replaced and it runs once
+    more, as pulpcore's content app does."""
+    return await sync_to_async(_replacing_broken_connection)(function, *args)
+
+
+def _replacing_broken_connection(function, *args):
+    try:
+        return function(*args)
+    except (InterfaceError, OperationalError):
+        Handler._reset_db_connection()
+        return function(*args)
+
+
 @web.middleware
 async def registry_middleware(request, handler):
     """Registry behaviour for /v2 paths; other paths pass untouched."""
     if not is_registry_path(request.path):
         return await handler(request)
     request = _take_basic_authorization(request)
+    if _tokens_only(request):
+        handler = request.match_info.handler
     try:
         response = await handler(request)
     except errors.RegistryError as error:
@@ -151,26 +180,10 @@ class Identity:
 
 
 @dataclass(frozen=True)
-class Served:
-    """The fields of a distribution a registry request needs, read without building models."""
-
-    pk: object
-    base_path: str
-    private: bool
-    content_guard_id: object
-    version_pk: object
-    """The pinned repository version, else the repository's latest complete one, or None."""
-
-    def model(self):
-        """The ContainerDistribution itself (for content guards and object permissions)."""
-        return ContainerDistribution.objects.get(pk=self.pk)
-
-
-@dataclass(frozen=True)
 class Context:
     """A resolved registry request: what is served, from which version, to whom."""
 
-    distribution: Served
+    distribution: served.Served
     version_pk: object
     store: LocalStore
     identity: Identity
@@ -278,7 +291,7 @@ class RegistryHandler(Handler):
         """
         name = request.match_info["path"]
         validate_name(name)
-        ctx, found = await sync_to_async(self._resolve_blocking)(request, name, lookup)
+        ctx, found = await orm(self._resolve_blocking, request, name, lookup)
         if inspect.isawaitable(found):  # a PullThroughStore's lookups are coroutines
             found = await found
         return ctx, found
@@ -310,7 +323,7 @@ class RegistryHandler(Handler):
         wanted = scopes.repository(name, scopes.PULL)
         identity = self.identify(request, wanted)
         identity.require(wanted)
-        distribution, under_pull_through = self._distribution(name)
+        distribution, under_pull_through = served.find(name)
         # Only a name under a pull-through distribution costs the query that loads it; a plain
         # distribution is served with the one query above.
         through = resolver.find(name) if under_pull_through else None
@@ -320,8 +333,8 @@ class RegistryHandler(Handler):
             self._authorize(
                 request, name, identity, through, perms=permissions.PULL_THROUGH_PERMISSIONS
             )
-            served = Served(through.pk, name, through.private, through.content_guard_id, None)
-            return Context(served, None, serving.store_for(through), identity)
+            prefix = served.Served(through.pk, name, through.private, through.content_guard_id, None)
+            return Context(prefix, None, serving.store_for(through), identity)
         if distribution is None:
             raise errors.RegistryError(
                 errors.NAME_UNKNOWN,
@@ -337,47 +350,3 @@ class RegistryHandler(Handler):
                 message=f"distribution {name!r} serves no repository version",
             )
         return Context(distribution, version_pk, LocalStore(version_pk), identity)
-
-    @staticmethod
-    def _distribution(name):
-        """The distribution whose base_path is exactly `name` (and the version it serves),
-        and whether `name` falls under a pull-through distribution's prefix.
-
-        Returns:
-            (Served or None, bool), from one query reading values: the pull-through test is
-            a subquery, and with no distribution of that name a second query asks it alone.
-
-        Not ``Handler._match_distribution``: that one matches any prefix of the path (and
-        answers listings and redirects for partial ones), where a registry name must match
-        exactly, and it loads eight related models (~18 ms a request).
-        """
-        prefixes = names.ancestors(name)
-        pull_through = ContainerPullThroughDistribution.objects.filter(
-            pulp_domain=get_domain(), name_prefix__in=prefixes
-        )
-        latest = (
-            RepositoryVersion.objects.filter(repository=OuterRef("repository_id"), complete=True)
-            .order_by("-number")
-            .values("pk")[:1]
-        )
-        row = (
-            ContainerDistribution.objects.filter(pulp_domain=get_domain(), base_path=name)
-            .annotate(
-                latest_version_pk=Subquery(latest),
-                under=Exists(pull_through) if prefixes else Value(False),
-            )
-            .values_list(
-                "pk",
-                "base_path",
-                "private",
-                "content_guard_id",
-                "repository_version_id",
-                "latest_version_pk",
-                "under",
-            )
-            .first()
-        )
-        if row is None:
-            return None, bool(prefixes) and pull_through.exists()
-        pk, base_path, private, content_guard_id, pinned, latest_pk, under = row
-        return Served(pk, base_path, private, content_guard_id, pinned or latest_pk), under

@@ -1,7 +1,6 @@
 """GET /v2/_catalog: the repository names (distribution base paths) the caller may pull."""
 
 from aiohttp import web
-from asgiref.sync import sync_to_async
 from django.db.models import Q
 from pulpcore.plugin.util import get_domain
 
@@ -9,7 +8,7 @@ from pulp_container.app.auth.permissions import pullable
 from pulp_container.app.auth.scopes import CATALOG_SCOPE
 from pulp_container.app.auth.service import user_of
 from pulp_container.app.models import ContainerDistribution
-from pulp_container.app.registry.base import RegistryHandler
+from pulp_container.app.registry.base import RegistryHandler, orm
 from pulp_container.app.registry.pagination import link_header, paginate, parse_page_request
 from pulp_container.constants import HEADER_LINK
 
@@ -17,7 +16,7 @@ from pulp_container.constants import HEADER_LINK
 class Catalog(RegistryHandler):
     async def get(self, request):
         page_request = parse_page_request(request.query)
-        names = await sync_to_async(self._names)(request, page_request)
+        names = await orm(self._names, request, page_request)
         page = paginate(names, page_request)
         response = web.json_response({"repositories": page.items})
         link = link_header(request.path, page_request, page)

@@ -1,9 +1,8 @@
 """GET /v2/: the API version check, and where clients learn how to authenticate."""
 
 from aiohttp import web
-from asgiref.sync import sync_to_async
 
-from pulp_container.app.registry.base import RegistryHandler, unauthorized
+from pulp_container.app.registry.base import RegistryHandler, orm, unauthorized
 
 
 class Version(RegistryHandler):
@@ -15,7 +14,7 @@ class Version(RegistryHandler):
         docker sends no Authorization for anonymous pulls, podman and skopeo send empty Basic
         credentials; both are let through to public distributions.
         """
-        identity = await sync_to_async(self.identify)(request)
+        identity = await orm(self.identify, request)
         if not identity.sent_credentials:
             raise unauthorized()
         return web.json_response({})

@@ -1,0 +1,104 @@
+"""A queryset compiled to SQL once, then run again with other values.
+
+Building and compiling a queryset with subqueries costs the ORM more CPU than PostgreSQL takes
+to answer it: the distribution lookup every registry request makes took 3.9 ms through the ORM
+and 0.7 ms as its compiled SQL (measured on the development machine). It is the same query on
+every request but for a few values, so `CompiledQuery` builds it once per *shape* with
+placeholders standing for those values, keeps the SQL and its parameters, and runs that SQL
+through Django's cursor with the values put where the placeholders were. Django's converters
+still turn the columns into Python values, as ``values_list`` would.
+
+When a placeholder does not come out as a parameter of its own (the ORM folded it into the SQL
+text, or transformed it), the query is not kept and every call goes through the ORM.
+"""
+
+import uuid
+
+from django.db import connections
+
+_NOT_KEPT = object()
+
+
+class CompiledQuery:
+    """Rows of a ``values_list`` queryset, compiled once per shape.
+
+    Args:
+        build: ``build(**values)`` returns the queryset for `values`, each a string or a list
+            of strings; called with placeholders of the same shape to compile it.
+    """
+
+    def __init__(self, build):
+        self._build = build
+        self._compiled = {}
+        self._marker = f"compiled-query-{uuid.uuid4().hex}"
+
+    def rows(self, shape, **values):
+        """The rows of ``build(**values)`` as tuples, compiled once for `shape`.
+
+        Args:
+            shape: a hashable naming what the SQL text depends on besides `values` (e.g. the
+                length of a list value, the domain).
+            values: the strings and lists of strings the query varies in.
+        """
+        compiled = self._compiled.get(shape)
+        if compiled is None:
+            compiled = self._compiled[shape] = self._compile(values)
+        if compiled is _NOT_KEPT:
+            return list(self._build(**values))
+        return compiled.run(values)
+
+    def _placeholder(self, key, index=None):
+        return f"{self._marker}:{key}" if index is None else f"{self._marker}:{key}:{index}"
+
+    def _compile(self, values):
+        slots, placeholders = {}, {}
+        for key, value in values.items():
+            if isinstance(value, str):
+                slots[self._placeholder(key)] = (key, None)
+                placeholders[key] = self._placeholder(key)
+            else:
+                marks = [self._placeholder(key, i) for i in range(len(value))]
+                slots.update({mark: (key, i) for i, mark in enumerate(marks)})
+                placeholders[key] = marks
+        queryset = self._build(**placeholders)
+        compiler = queryset.query.get_compiler(using=queryset.db)
+        sql, params = compiler.as_sql()
+        found = [p for p in params if isinstance(p, str) and p in slots]
+        if sorted(found) != sorted(slots) or self._marker in sql:
+            return _NOT_KEPT
+        fields = [column[0] for column in compiler.select[0 : compiler.col_count]]
+        return _Compiled(
+            sql=sql,
+            params=tuple(slots.get(p, p) if isinstance(p, str) else p for p in params),
+            slotted=frozenset(i for i, p in enumerate(params) if isinstance(p, str) and p in slots),
+            using=queryset.db,
+            compiler=compiler,
+            converters=compiler.get_converters(fields),
+        )
+
+
+class _Compiled:
+    def __init__(self, sql, params, slotted, using, compiler, converters):
+        self.sql = sql
+        self.params = params
+        self.slotted = slotted
+        self.using = using
+        self.compiler = compiler
+        self.converters = converters
+
+    def run(self, values):
+        params = [
+            _value(values, *param) if i in self.slotted else param
+            for i, param in enumerate(self.params)
+        ]
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(self.sql, params)
+            rows = cursor.fetchall()
+        if self.converters:
+            rows = self.compiler.apply_converters(rows, self.converters)
+        return [tuple(row) for row in rows]
+
+
+def _value(values, key, index):
+    value = values[key]
+    return value if index is None else value[index]

@@ -163,6 +163,11 @@ class RegistryDownloads:
             self._registry_auth = RegistryAuth(self.username, self.password)
             return self._registry_auth
 
+    @registry_auth.setter
+    def registry_auth(self, registry_auth):
+        """Use the tokens another object of this remote obtained (``upstream/kept_auth.py``)."""
+        self._registry_auth = registry_auth
+
     def get_downloader(self, remote_artifact=None, url=None, download_factory=None, **kwargs):
         kwargs.setdefault("registry_auth", self.registry_auth)
         return super().get_downloader(

@@ -29,6 +29,7 @@ from pulp_container.app.oci.reference import validate_digest
 from pulp_container.app.pullthrough.blob_fetch import FeedBroken, PendingBlob
 from pulp_container.app.registry.base import STREAMING_KEY, RegistryHandler
 from pulp_container.app.registry.fetch_lock import FetchLock
+from pulp_container.app.upstream.kept_auth import KeptRegistryAuth
 from pulp_container.constants import (
     HEADER_CONTENT_LENGTH,
     HEADER_CONTENT_TYPE,
@@ -42,6 +43,8 @@ from pulp_container.constants import (
 log = getLogger(__name__)
 
 LOCK_DIRECTORY = "container-blob-fetch"
+
+_kept_auth = KeptRegistryAuth()
 
 
 def upstream_error(exc, digest):
@@ -211,12 +214,17 @@ class Blobs(RegistryHandler):
 
 
 def _usable_remote_artifacts(content_artifact):
+    """The RemoteArtifacts to try, each remote with the upstream tokens this process keeps
+    for it (reused from one blob to the next)."""
     cooldown = timedelta(seconds=settings.REMOTE_CONTENT_FETCH_FAILURE_COOLDOWN)
-    return list(
+    remote_artifacts = list(
         content_artifact.remoteartifact_set.select_related("remote")
         .exclude(failed_at__gte=timezone.now() - cooldown)
         .order_by_acs()
     )
+    for remote_artifact in remote_artifacts:
+        remote_artifact.remote = _kept_auth.detail_with_kept_auth(remote_artifact.remote)
+    return remote_artifacts
 
 
 def _reload(content_artifact):

@@ -1,7 +1,8 @@
 """Blobs synced on_demand from a token-auth upstream are fetched later by the content app.
 
 The content app builds the remote's downloader outside any sync, so the downloader must get
-its own token from the upstream's token service with the remote's credentials.
+its own token from the upstream's token service with the remote's credentials; each content app
+process keeps the remote's tokens, so a pull of many blobs asks for one token, not one a blob.
 """
 
 import hashlib
@@ -9,13 +10,15 @@ import hashlib
 from tests.functional.upstream import push_docker_image, skopeo_copy
 
 REMOTES = "remotes/container/container/"
+# Content app processes of the session's server (the devserver's default PULP_CONTENT_WORKERS).
+CONTENT_WORKERS = 2
 
 
 def test_on_demand_blobs_stream_from_a_token_auth_upstream(
     api, unique, pulp_server, upstream_token_auth_registry, upstream_repository, tmp_path
 ):
     registry = upstream_token_auth_registry
-    pushed = push_docker_image(registry.client(), upstream_repository, layers=2)
+    pushed = push_docker_image(registry.client(), upstream_repository, layers=4)
     username, password = registry.credentials
     remote = api.ok(
         api.post(
@@ -48,6 +51,7 @@ def test_on_demand_blobs_stream_from_a_token_auth_upstream(
         assert registry.request_count(f"/blobs/{layer.digest}", "GET", status=200) == 1
     asked = registry.token_server.requests[tokens_before:]
     assert asked and {request.account for request in asked} == {username}
+    assert len(asked) <= CONTENT_WORKERS, f"{len(asked)} token requests for 4 layers"
     version = api.ok(api.get(repository["pulp_href"]))["latest_version_href"]
     page = api.ok(api.get("content/container/blobs/", params={"repository_version": version}))
     blobs = page["results"]

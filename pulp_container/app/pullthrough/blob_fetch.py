@@ -43,12 +43,21 @@ from pulp_container.constants import HEADER_CONTENT_LENGTH
 log = getLogger(__name__)
 
 CHUNK = 1024 * 1024
+# Bytes at the end of a blob of known size that a reader holds back until the fetch verified
+# the whole blob (the rest is sent as soon as it is in the file).
+TAIL = 64 * 1024
 # Seconds a reader at the end of the file waits before looking again, and between looks at
 # the lease while the file does not grow.
 POLL = 0.02
 CHECK = 0.5
 # Times open() looks again after a fetch ended under its nose.
 ROUNDS = 3
+
+# The other checksums of a verified blob are computed once no blob has been streaming in this
+# process for QUIET seconds, or after HOLD_OFF seconds at the latest: the CPU serves the pulls
+# first (on two cores, hashing alongside a pull slowed it by a third).
+QUIET = 0.3
+HOLD_OFF = 5.0
 
 _fetches = set()  # running fetch tasks, kept referenced until they end
 _progress = {}  # key -> Progress of the fetch this process runs
@@ -147,6 +156,8 @@ class PendingBlob:
         held = lease.take(self.key, owner)
         if held is not True:
             return held
+        if not self.store.index.holds_bytes_now(self.digest):
+            return True  # (one indexed query; the full look only when the bytes came meanwhile)
         found = self.store.index.blob_now(self.digest)
         if found.stored is not None and found.linked:
             lease.succeed(self.key, owner)
@@ -216,13 +227,17 @@ class PendingBlob:
                 fd, path = tempfile.mkstemp(dir=settings.WORKING_DIRECTORY, prefix="pull-through-")
                 progress.path, progress.size = path, size
                 progress.published.set()
-                await sync_to_async(lease.publish)(key, owner, path, size)
-                notify(key)
+                # Readers in other processes learn of the file from the lease; the bytes start
+                # flowing (to readers here) without waiting for that round trip.
+                publishing = asyncio.ensure_future(
+                    sync_to_async(lease.publish)(key, owner, path, size)
+                )
                 verifier = DigestVerifier(self.digest)
                 try:
                     await _receive(response, fd, verifier, lambda: notify(key))
                 finally:
                     os.close(fd)
+                    await publishing
             expected = size if size is not None else self.cached.size
             if expected is not None and verifier.size != expected:
                 raise failures.invalid(
@@ -234,8 +249,9 @@ class PendingBlob:
             notify(key)  # readers of this process may send their last bytes now
             await sync_to_async(lease.verify)(key, owner)
             notify(key)
+            await streaming.quiet(QUIET, HOLD_OFF)
             digests = await asyncio.get_running_loop().run_in_executor(
-                _hashing, _file_digests, path
+                _hashing, _file_digests, path, verifier.actual
             )
             await self.store.index.record_blob(self.digest, path, verifier.size, digests)
         except Exception as exc:
@@ -266,14 +282,45 @@ async def _receive(response, fd, verifier, notify):
     loop serves the readers."""
     loop = asyncio.get_running_loop()
     hashing = None
-    async for chunk in response.content.iter_chunked(CHUNK):
-        _write(fd, chunk)
-        notify()
+    with streaming:
+        async for chunk in response.content.iter_chunked(CHUNK):
+            _write(fd, chunk)
+            notify()
+            if hashing is not None:
+                await hashing
+            hashing = loop.run_in_executor(_verifying, verifier.update, chunk)
         if hashing is not None:
             await hashing
-        hashing = loop.run_in_executor(_verifying, verifier.update, chunk)
-    if hashing is not None:
-        await hashing
+
+
+class Streaming:
+    """Whether blobs are being fetched or sent in this process, and since when they are not.
+
+    ``with streaming:`` around a fetch or a reader; ``await streaming.quiet(...)`` before work
+    that can wait.
+    """
+
+    def __init__(self):
+        self.active = 0
+        self.since = 0.0
+
+    def __enter__(self):
+        self.active += 1
+
+    def __exit__(self, *exc_info):
+        self.active -= 1
+        self.since = time.monotonic()
+
+    async def quiet(self, quiet, hold_off):
+        """Until nothing has streamed for `quiet` seconds, or `hold_off` seconds passed."""
+        deadline = time.monotonic() + hold_off
+        while (now := time.monotonic()) < deadline:
+            if self.active == 0 and now - self.since >= quiet:
+                return
+            await asyncio.sleep(quiet / 3)
+
+
+streaming = Streaming()
 
 
 def _write(fd, data):
@@ -293,17 +340,20 @@ _hashing = ThreadPoolExecutor(max_workers=2, initializer=_lower_priority)
 _verifying = ThreadPoolExecutor(max_workers=4)
 
 
-def _file_digests(path):
+def _file_digests(path, verified):
     """Every checksum pulpcore keeps for an artifact (``ALLOWED_CONTENT_CHECKSUMS``), in one
-    read of the file; the file is then flushed to disk, as pulpcore's downloads are, before it
-    becomes an artifact."""
-    hashers = {name: hashlib.new(name) for name in Artifact.DIGEST_FIELDS}
+    read of the file, except the one of `verified` (the blob's digest, checked as the bytes
+    arrived); the file is then flushed to disk, as pulpcore's downloads are, before it becomes
+    an artifact."""
+    algorithm, _, encoded = verified.partition(":")
+    known = {algorithm: encoded} if algorithm in Artifact.DIGEST_FIELDS else {}
+    hashers = {name: hashlib.new(name) for name in Artifact.DIGEST_FIELDS if name not in known}
     with open(path, "rb") as blob:
-        while chunk := blob.read(CHUNK):
+        while hashers and (chunk := blob.read(CHUNK)):
             for hasher in hashers.values():
                 hasher.update(chunk)
         os.fsync(blob.fileno())
-    return {name: hasher.hexdigest() for name, hasher in hashers.items()}
+    return {**{name: hasher.hexdigest() for name, hasher in hashers.items()}, **known}
 
 
 class Feed:
@@ -328,34 +378,44 @@ class Feed:
             self.fd = None
 
     async def chunks(self):
-        """The bytes, in order, until the blob is complete. The last chunk is held back until
-        the fetch has checked the whole blob against its digest.
+        """The bytes, in order, until the blob is complete. The last bytes (the last TAIL
+        bytes of a blob of known size, else the last chunk read) are held back until the
+        fetch has checked the whole blob against its digest.
 
         Raises:
             FeedBroken: the fetch failed or stopped before the end.
         """
         offset, held, verified, checked = 0, None, False, time.monotonic()
+        held_back = 0 if self.size is None else min(self.size, TAIL)
         try:
-            while True:
-                wanted = CHUNK if self.size is None else min(CHUNK, self.size - offset)
-                data = os.pread(self.fd, wanted, offset) if wanted > 0 else b""
-                if data:
-                    offset += len(data)
-                    if held is not None:
-                        yield held
-                    held = data
-                    continue
-                if verified:
-                    break  # and nothing more in the file
-                complete = self.size is not None and offset >= self.size
-                if self.progress is not None or complete or time.monotonic() - checked >= CHECK:
-                    checked = time.monotonic()
-                    verified = await self._verified()
+            with streaming:
+                while True:
+                    if self.size is None:
+                        wanted = CHUNK
+                    else:
+                        end = self.size if verified else self.size - held_back
+                        wanted = min(CHUNK, end - offset)
+                    data = os.pread(self.fd, wanted, offset) if wanted > 0 else b""
+                    if data:
+                        offset += len(data)
+                        if self.size is not None:
+                            yield data
+                            continue
+                        if held is not None:
+                            yield held
+                        held = data
+                        continue
                     if verified:
-                        continue  # read what the file holds, then stop
-                await lease.notifier.wait(self.key, POLL)
-            if held is not None:
-                yield held
+                        break  # and nothing more in the file
+                    complete = self.size is not None and offset >= self.size - held_back
+                    if self.progress is not None or complete or time.monotonic() - checked >= CHECK:
+                        checked = time.monotonic()
+                        verified = await self._verified()
+                        if verified:
+                            continue  # read what the file holds, then stop
+                    await lease.notifier.wait(self.key, POLL)
+                if held is not None:
+                    yield held
         finally:
             self.close()
 

@@ -143,6 +143,11 @@ class CacheIndex:
         in_pulp = ingest.stored_artifact(digest) is not None
         return CachedBlob(stored=None, linked=linked, size=size, in_pulp=in_pulp)
 
+    @staticmethod
+    def holds_bytes_now(digest):
+        """Whether Pulp holds the bytes of `digest` (for whatever repository). Blocking."""
+        return ingest.stored_artifact(digest) is not None
+
     async def tags(self, page_request):
         return await sync_to_async(self._tags)(page_request)
 

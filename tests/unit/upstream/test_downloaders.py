@@ -1,0 +1,191 @@
+"""RegistryHttpDownloader to a file: the body is written and hashed in pieces off the event loop,
+and the result is what pulpcore's own downloader gives: the bytes in order, every checksum of
+ALLOWED_CONTENT_CHECKSUMS, a failed validation, a retry that starts over.
+
+pulpcore's downloaders need its Django settings, which the other unit tests must not see, so
+the downloads run in a fresh interpreter (pulpcore's settings, no database) against an aiohttp
+server on loopback, and the tests read what it reports.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
+SCRIPT = r'''
+import asyncio
+import hashlib
+import json
+import os
+import random
+
+import django
+
+django.setup()
+
+import aiohttp  # noqa: E402
+from aiohttp import web  # noqa: E402
+from pulpcore.plugin.exceptions import DigestValidationError  # noqa: E402
+
+from pulp_container.app.upstream.downloaders import PIECE_SIZE, RegistryHttpDownloader  # noqa: E402
+
+# Several pieces and a partial last one, sent in uneven chunks.
+BODY = random.Random(3).randbytes(5 * PIECE_SIZE + 12345)
+CHUNKS = (1, 1000, 65536, PIECE_SIZE - 7, 3 * PIECE_SIZE, 333333)
+requests = {}
+
+
+async def send(request, body, abort_after=None):
+    name = request.match_info["name"]
+    requests[name] = requests.get(name, 0) + 1
+    response = web.StreamResponse()
+    response.content_length = len(body)
+    await response.prepare(request)
+    sent, sizes = 0, iter(CHUNKS * 100)
+    while sent < len(body):
+        if abort_after is not None and sent >= abort_after:
+            request.transport.close()  # the client sees a short body
+            return response
+        size = next(sizes)
+        await response.write(body[sent : sent + size])
+        sent += size
+    await response.write_eof()
+    return response
+
+
+async def blob(request):
+    name = request.match_info["name"]
+    if name == "empty":
+        return await send(request, b"")
+    if name == "flaky" and requests.get(name, 0) == 0:
+        return await send(request, BODY, abort_after=2 * PIECE_SIZE + 5)
+    return await send(request, BODY)
+
+
+def digests_of(data):
+    return {name: hashlib.new(name, data).hexdigest() for name in ("sha224", "sha256", "sha384", "sha512")}
+
+
+async def download(session, base, name, **kwargs):
+    downloader = RegistryHttpDownloader(f"{base}/{name}", session=session, **kwargs)
+    try:
+        result = await downloader.run()
+    except Exception as error:
+        return {"error": type(error).__name__}
+    with open(result.path, "rb") as written:
+        data = written.read()
+    attributes = result.artifact_attributes
+    return {
+        "same_bytes": data == (b"" if name == "empty" else BODY),
+        "size": attributes["size"],
+        "digests_right": {
+            name: attributes[name] == value for name, value in digests_of(data).items()
+        },
+        "requests": requests[name],
+    }
+
+
+async def main():
+    app = web.Application()
+    app.router.add_get("/{name}", blob)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    sha256 = hashlib.sha256(BODY).hexdigest()
+    results = {"body_size": len(BODY)}
+    async with aiohttp.ClientSession() as session:
+        results["whole"] = await download(
+            session, base, "whole", expected_digests={"sha256": sha256}, expected_size=len(BODY)
+        )
+        results["mismatch"] = await download(
+            session, base, "mismatch", expected_digests={"sha256": "0" * 64}
+        )
+        results["flaky"] = await download(
+            session, base, "flaky", expected_digests={"sha256": sha256}, max_retries=1
+        )
+        results["empty"] = await download(session, base, "empty")
+        many = await asyncio.gather(
+            *(download(session, base, f"many-{i}", expected_digests={"sha256": sha256})
+              for i in range(4))
+        )
+        results["concurrent"] = many
+    await runner.cleanup()
+    print("RESULT " + json.dumps(results))
+
+
+asyncio.run(main())
+'''
+
+
+@pytest.fixture(scope="module")
+def outcome(tmp_path_factory):
+    """What the script's downloads gave, keyed by scenario."""
+    workdir = tmp_path_factory.mktemp("downloads")
+    key = workdir / "db.key"
+    key.write_bytes(b"aGVsbG8taGVsbG8taGVsbG8taGVsbG8taGVsbG8tMTI=")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PULP_")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="pulpcore.app.settings",
+        PULP_SECRET_KEY="unit-tests",
+        PULP_DB_ENCRYPTION_KEY=str(key),
+        PULP_WORKING_DIRECTORY=str(workdir),
+        PYTHONPATH=str(REPO_ROOT),
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT],
+        check=False,
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    lines = [line for line in result.stdout.splitlines() if line.startswith("RESULT ")]
+    assert result.returncode == 0 and lines, result.stdout[-3000:] + result.stderr[-6000:]
+    return json.loads(lines[-1][len("RESULT ") :])
+
+
+def test_the_bytes_are_written_in_order(outcome):
+    assert outcome["whole"]["same_bytes"]
+    assert outcome["whole"]["size"] == outcome["body_size"]
+
+
+def test_every_checksum_is_computed_over_the_whole_body(outcome):
+    assert outcome["whole"]["digests_right"] == {
+        "sha224": True,
+        "sha256": True,
+        "sha384": True,
+        "sha512": True,
+    }
+
+
+def test_a_digest_mismatch_fails_the_download(outcome):
+    assert outcome["mismatch"] == {"error": "DigestValidationError"}
+
+
+def test_a_retry_after_a_short_body_starts_over(outcome):
+    flaky = outcome["flaky"]
+    assert flaky["requests"] == 2
+    assert flaky["same_bytes"]
+    assert flaky["size"] == outcome["body_size"]
+    assert all(flaky["digests_right"].values())
+
+
+def test_an_empty_body_is_an_empty_file(outcome):
+    assert outcome["empty"]["same_bytes"]
+    assert outcome["empty"]["size"] == 0
+    assert all(outcome["empty"]["digests_right"].values())
+
+
+def test_concurrent_downloads_keep_their_bytes_apart(outcome):
+    for download in outcome["concurrent"]:
+        assert download["same_bytes"]
+        assert all(download["digests_right"].values())

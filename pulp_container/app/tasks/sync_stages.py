@@ -1,8 +1,9 @@
 """The sync pipeline's own stages: the first stage, and a ContentSaver that writes relations.
 
 The first stage reads the upstream repository: its tag list (every page), each tag's manifest,
-every manifest an index or list names, and the image configs (labels, architecture, os). Then
-it puts the blobs into the pipeline and waits until they are saved, puts the manifests that
+every manifest an index or list names, and the image configs (labels, architecture, os). It
+puts an image's blobs into the pipeline as soon as the image is read, so they download while
+other manifests are read; then it waits until every blob is saved, puts the manifests that
 relate to them and waits, and puts the tags. The stock stages download, deduplicate, save and
 associate.
 """
@@ -90,8 +91,8 @@ class ContainerFirstStage(Stage):
     """Declares the upstream repository's tags (within the remote's filters) and all they need.
 
     It works in rounds so the pipeline sees large batches: read every tag's manifest and
-    whatever it lists; put every blob and wait until all are saved; put the image manifests
-    and wait; then the lists, innermost first; then the tags.
+    whatever it lists, putting each image's blobs as it is read; wait until every blob is
+    saved; put the image manifests and wait; then the lists, innermost first; then the tags.
 
     Args:
         remote: the ContainerRemote; its policy decides whether blobs are downloaded now.
@@ -104,6 +105,7 @@ class ContainerFirstStage(Stage):
         self.deferred = remote.policy != Remote.IMMEDIATE
         self._slots = asyncio.Semaphore(TAGS_IN_FLIGHT)
         self._reads = {}  # digest -> Task giving the _Read of that manifest, one per sync
+        self._saved_blobs = {}  # digest -> Task giving the saved Blob, one per blob put
         self._progress = {}
 
     async def run(self):
@@ -120,9 +122,13 @@ class ContainerFirstStage(Stage):
                 message=_("Processing blobs"), code="sync.processing.blobs"
             ) as self._progress["blobs"],
         ):
-            tagged = await self._read_tags(tags)
-            reads = {digest: task.result() for digest, task in self._reads.items()}
-            blobs = await self._save_blobs(reads.values())
+            try:
+                tagged = await self._read_tags(tags)
+                reads = {digest: task.result() for digest, task in self._reads.items()}
+                blobs = await self._blobs_saved()
+            finally:
+                for task in self._saved_blobs.values():
+                    task.cancel()  # when it failed; a saved blob's task is done already
             manifests = await self._save_manifests(reads, blobs)
             for tag, digest in tagged.items():
                 await self.put(tag_content(tag, manifests[digest]))
@@ -270,7 +276,9 @@ class ContainerFirstStage(Stage):
 
     async def _read(self, manifest, nesting):
         if not manifest.is_list:
-            return _Read(manifest, *await self._read_config(manifest))
+            read = _Read(manifest, *await self._read_config(manifest))
+            await self._put_blobs(read)
+            return read
         if nesting >= MAX_LIST_DEPTH:
             raise SyncError(
                 _("Index {digest} nests more than {limit} levels deep.").format(
@@ -285,22 +293,28 @@ class ContainerFirstStage(Stage):
 
     # --- saving ----------------------------------------------------------------------------
 
-    async def _save_blobs(self, reads):
-        """Put every blob the image manifests need; returns {digest: saved Blob}."""
-        d_blobs = {}
-        for read in reads:
-            config = read.manifest.config
-            for ref in plan.blobs_to_declare(read.manifest):
-                if ref.digest in d_blobs:
-                    continue
-                artifact = read.config_artifact if config and ref.digest == config.digest else None
-                d_blobs[ref.digest] = blob_content(
-                    self.remote, ref.digest, ref.size, deferred=self.deferred, artifact=artifact
-                )
-                await self.put(d_blobs[ref.digest])
-                await self._progress["blobs"].aincrement()
-        saved = await asyncio.gather(*(d_blob.resolution() for d_blob in d_blobs.values()))
-        return dict(zip(d_blobs, saved))
+    async def _put_blobs(self, read):
+        """Put the blobs of image `read` that this sync has not put yet.
+
+        Each is awaited at once (its resolution asked for), so the batching stages hand it on
+        without waiting for a full batch: downloads start while other manifests are read.
+        """
+        config = read.manifest.config
+        for ref in plan.blobs_to_declare(read.manifest):
+            if ref.digest in self._saved_blobs:
+                continue
+            artifact = read.config_artifact if config and ref.digest == config.digest else None
+            d_blob = blob_content(
+                self.remote, ref.digest, ref.size, deferred=self.deferred, artifact=artifact
+            )
+            self._saved_blobs[ref.digest] = asyncio.ensure_future(d_blob.resolution())
+            await self.put(d_blob)
+            await self._progress["blobs"].aincrement()
+
+    async def _blobs_saved(self):
+        """{digest: saved Blob} of every blob put, once all are saved."""
+        saved = await asyncio.gather(*self._saved_blobs.values())
+        return dict(zip(self._saved_blobs, saved))
 
     async def _save_manifests(self, reads, blobs):
         """Put the manifests, images first, each list after what it lists.

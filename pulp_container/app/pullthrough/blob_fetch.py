@@ -38,6 +38,7 @@ from pulpcore.plugin.models import Artifact
 from pulp_container.app import errors
 from pulp_container.app.oci.digest import DigestVerifier
 from pulp_container.app.pullthrough import failures, flights, lease
+from pulp_container.app.pullthrough.streaming import streaming
 from pulp_container.constants import HEADER_CONTENT_LENGTH
 
 log = getLogger(__name__)
@@ -52,12 +53,6 @@ POLL = 0.02
 CHECK = 0.5
 # Times open() looks again after a fetch ended under its nose.
 ROUNDS = 3
-
-# The other checksums of a verified blob are computed once no blob has been streaming in this
-# process for QUIET seconds, or after HOLD_OFF seconds at the latest: the CPU serves the pulls
-# first (on two cores, hashing alongside a pull slowed it by a third).
-QUIET = 0.3
-HOLD_OFF = 5.0
 
 _fetches = set()  # running fetch tasks, kept referenced until they end
 _progress = {}  # key -> Progress of the fetch this process runs
@@ -249,7 +244,7 @@ class PendingBlob:
             notify(key)  # readers of this process may send their last bytes now
             await sync_to_async(lease.verify)(key, owner)
             notify(key)
-            await streaming.quiet(QUIET, HOLD_OFF)
+            await streaming.quiet()  # the other checksums: after the clients are served
             digests = await asyncio.get_running_loop().run_in_executor(
                 _hashing, _file_digests, path, verifier.actual
             )
@@ -291,36 +286,6 @@ async def _receive(response, fd, verifier, notify):
             hashing = loop.run_in_executor(_verifying, verifier.update, chunk)
         if hashing is not None:
             await hashing
-
-
-class Streaming:
-    """Whether blobs are being fetched or sent in this process, and since when they are not.
-
-    ``with streaming:`` around a fetch or a reader; ``await streaming.quiet(...)`` before work
-    that can wait.
-    """
-
-    def __init__(self):
-        self.active = 0
-        self.since = 0.0
-
-    def __enter__(self):
-        self.active += 1
-
-    def __exit__(self, *exc_info):
-        self.active -= 1
-        self.since = time.monotonic()
-
-    async def quiet(self, quiet, hold_off):
-        """Until nothing has streamed for `quiet` seconds, or `hold_off` seconds passed."""
-        deadline = time.monotonic() + hold_off
-        while (now := time.monotonic()) < deadline:
-            if self.active == 0 and now - self.since >= quiet:
-                return
-            await asyncio.sleep(quiet / 3)
-
-
-streaming = Streaming()
 
 
 def _write(fd, data):

@@ -11,6 +11,7 @@ confirms it has it under this name, so the cache never serves what its users cou
 pulled through it.
 """
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,6 +24,7 @@ from pulp_container.app.models import Blob, Manifest, PullThroughAnswer
 from pulp_container.app.oci.manifest import parse_manifest
 from pulp_container.app.oci.reference import is_valid_digest
 from pulp_container.app.pullthrough import ingest, resolver
+from pulp_container.app.pullthrough.streaming import later
 from pulp_container.app.registry.store import StoredBlob, StoredManifest
 
 
@@ -169,12 +171,22 @@ class CacheIndex:
     # --- writes -----------------------------------------------------------------------------
 
     async def record_manifest(self, reference, parsed):
-        """Store `parsed` (an oci Manifest upstream gave for `reference`); creates the cache."""
-        await sync_to_async(self._record_manifest)(reference, parsed)
+        """Store `parsed` (an oci Manifest upstream gave for `reference`); creates the cache.
+
+        A new version, when the cache wants one, is requested once no blob streams in this
+        process (the pull that asked for the manifest goes on with its blobs first).
+        """
+        wanted = await sync_to_async(self._record_manifest)(reference, parsed)
+        if wanted:
+            cache = self.target.cache
+            later(
+                sync_to_async(functools.partial(ingest.request_version, cache)),
+                f"Requesting a version of the pull-through cache {self.target.name}",
+            )
 
     def _record_manifest(self, reference, parsed):
         self._ensure_cache()
-        ingest.record_manifest(self.target, self.target.cache, reference, parsed)
+        return ingest.record_manifest(self.target, self.target.cache, reference, parsed)
 
     async def record_stored(self, reference, stored):
         """Upstream confirmed that `reference` is the manifest Pulp holds as `stored`."""

@@ -15,6 +15,8 @@ from logging import getLogger
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django_guid import get_guid, set_guid
+from django_guid.utils import generate_guid
 from pulpcore.plugin.models import Artifact, ContentArtifact, RemoteArtifact
 from pulpcore.plugin.tasking import dispatch
 from pulpcore.plugin.util import get_domain
@@ -136,7 +138,9 @@ def _answer(target, cache_pk, reference, digest=None, missing=None):
 def record_manifest(target, cache, reference, parsed):
     """Store a manifest fetched for `reference` (tag or digest) and remember the answer.
 
-    Dispatches a version task when the cache gained a manifest or a tag moved.
+    Returns:
+        Whether the cache gained a manifest or a tag moved: then it wants a new version
+        (``request_version``).
     """
     remote = ContainerRemote.objects.get(pk=cache.remote_pk)
     with transaction.atomic():
@@ -145,8 +149,7 @@ def record_manifest(target, cache, reference, parsed):
         if not ref.is_digest:
             _saved(tag_content(ref.tag, manifest).content)
         previous = _answer(target, cache.pk, reference, digest=parsed.digest)
-    if previous != parsed.digest:
-        request_version(cache)
+    return previous != parsed.digest
 
 
 def record_missing(target, reference, code):
@@ -236,6 +239,10 @@ def request_version(cache):
     if not raised:
         return
     repository = ContainerRepository.objects.get(pk=cache.repository_pk)
+    if get_guid() is None:
+        # A task needs a correlation id; pulpcore's middleware that sets one per request does
+        # not run for every registry request.
+        set_guid(generate_guid())
     dispatch(
         add_cached_content,
         exclusive_resources=[repository],

@@ -112,7 +112,11 @@ def wait_for_content(api, name, counts, timeout=60):
     while time.monotonic() < deadline:
         repository = repository_named(api, name)
         if repository and not repository["latest_version_href"].endswith("/versions/0/"):
-            held = present(api, repository)
+            response = api.get(repository["latest_version_href"])
+            if response.status_code == 404:
+                continue  # a newer version replaced it meanwhile (only the newest is kept)
+            summary = api.ok(response)["content_summary"]["present"]
+            held = {kind: count["count"] for kind, count in summary.items()}
             if all(held.get(kind, 0) >= count for kind, count in counts.items()):
                 return repository
         time.sleep(0.3)

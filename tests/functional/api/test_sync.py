@@ -2,10 +2,13 @@
 
 import hashlib
 import json
+import time
 
 import pytest
 
+from tests.functional.api.test_pull_through_faults import ThrottlingProxy
 from tests.functional.upstream import (
+    MIB,
     UpstreamRegistry,
     media_types,
     push_docker_image,
@@ -295,6 +298,47 @@ def test_include_and_exclude_filters(api, unique, upstream_registry, upstream_re
 
 
 # --- integrity -------------------------------------------------------------------------------
+
+
+def update_remote(api, remote, **fields):
+    response = api.patch(remote["pulp_href"], fields)
+    if response.status_code == 202:
+        api.wait_task(response.json()["task"])
+    else:
+        api.ok(response)
+
+
+def test_a_cancelled_sync_keeps_the_version_and_the_next_sync_works(
+    api, unique, upstream_registry, upstream_repository
+):
+    client = upstream_registry.client()
+    push_tagged_images(client, upstream_repository, tags=("a",))
+    repository, remote, _ = synced_repository(api, unique, upstream_registry, upstream_repository)
+    before = latest(api, repository)
+    push_docker_image(
+        client, upstream_repository, ["big"], layers=1, layer_size=8 * MIB, files_per_layer=1
+    )
+    # Through the proxy the 8 MiB layer takes 32 s: the sync is still running when cancelled.
+    slow = ThrottlingProxy(int(upstream_registry.host.rsplit(":", 1)[1]), rate=256 * 1024)
+    try:
+        update_remote(api, remote, url=slow.url)
+        href = api.ok(api.post(f"{repository['pulp_href']}sync/", {}), status=202)["task"]
+        deadline = time.monotonic() + 60
+        while api.ok(api.get(href))["state"] != "running":
+            assert time.monotonic() < deadline, "the sync did not start"
+            time.sleep(0.1)
+        time.sleep(2)  # tags and manifests read, the layer downloading
+
+        api.ok(api.patch(href, {"state": "canceled"}))
+        api.wait_task(href, expect="canceled")
+    finally:
+        slow.close()
+
+    assert latest(api, repository) == before
+    assert set(tags_of(api, before)) == {"a"}
+    update_remote(api, remote, url=upstream_registry.url)
+    sync(api, repository)
+    assert set(tags_of(api, latest(api, repository))) == {"a", "big"}
 
 
 def test_corrupt_blob_fails_the_sync_and_keeps_the_version(

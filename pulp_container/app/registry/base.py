@@ -21,6 +21,8 @@ from aiohttp import web
 from asgiref.sync import sync_to_async
 from django.contrib.auth.models import AnonymousUser
 from django.db import InterfaceError, OperationalError
+from django_guid import set_guid
+from django_guid.utils import generate_guid
 from multidict import CIMultiDict
 from pulpcore.plugin.content import Handler
 
@@ -93,9 +95,11 @@ def _tokens_only(request):
 
     That middleware runs the REST API's authentication classes and reads the Domain, in a trip
     to the ORM's thread of its own; it cost about a fifth of a manifest GET. Only the token
-    endpoint takes the REST API's credentials. Content guards that need the middleware's
-    ``drf_request`` (RBAC) refuse without it, as they refused the anonymous user it found for
-    a Bearer token. Broken database connections are replaced by `orm` instead.
+    endpoint takes the REST API's credentials. The correlation id of the request's logs and
+    tasks is set by the registry middleware instead of pulpcore's guid middleware. Content
+    guards that need the middleware's ``drf_request`` (RBAC) refuse without it, as they refused
+    the anonymous user it found for a Bearer token. Broken database connections are replaced by
+    `orm` instead.
     """
     return request.path != TOKEN_PATH and token_auth_enabled()
 
@@ -122,6 +126,7 @@ async def registry_middleware(request, handler):
         return await handler(request)
     request = _take_basic_authorization(request)
     if _tokens_only(request):
+        set_guid(generate_guid())  # what pulpcore's guid middleware, skipped too, does
         handler = request.match_info.handler
     try:
         response = await handler(request)

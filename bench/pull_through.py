@@ -17,6 +17,10 @@ Prints figures; asserts nothing. One run:
    * the time to the first byte of a cold 50 MiB blob through the cache (raw HTTP), against
      docker-registry's.
 
+Before every measurement Pulp is let settle (``settle``): work the cache leaves for when no
+blob streams (checksums, the version task) is done before the next pull starts, in whichever
+column that pull counts.
+
 Usage: .venv/bin/python bench/pull_through.py [--rounds 3] [--checksums sha256]
        .venv/bin/python bench/pull_through.py --api URL --registry HOST:PORT
 """
@@ -43,6 +47,9 @@ from tests.functional.registry_client import challenge_params, fetch_token
 from tests.functional.upstream import MIB, UpstreamRegistry, push_docker_image
 
 LAYER = 50 * MIB
+# Seconds to wait after each pull, before and after Pulp's tasks are done: work the cache does
+# once clients are served (checksums, the version task) must not overlap the next measurement.
+SETTLE = 1.0
 
 
 def copy_seconds(reference, workdir):
@@ -54,6 +61,18 @@ def copy_seconds(reference, workdir):
         check=True, capture_output=True, timeout=600,
     )  # fmt: skip
     return time.perf_counter() - started, target
+
+
+def settle(api):
+    """Wait until Pulp is done with the last pull: SETTLE seconds, its tasks, SETTLE again."""
+    time.sleep(SETTLE)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        pending = api.ok(api.get("tasks/", params={"state__in": "waiting,running", "limit": 1}))
+        if pending["count"] == 0:
+            break
+        time.sleep(0.2)
+    time.sleep(SETTLE)
 
 
 def copied_correctly(target, image):
@@ -164,20 +183,24 @@ def main():
         cold, direct, warm, from_synced = [], [], [], []
         for image in images:
             name = image.repository
+            settle(api)
             seconds, target = copy_seconds(f"{upstream.host}/{name}:latest", workdir)
             direct.append(seconds)
             shutil.rmtree(target)
+            settle(api)
             seconds, target = copy_seconds(f"{host}/{prefix}/{name}:latest", workdir)
             assert copied_correctly(target, image), "cold copy through the cache is wrong"
             cold.append(seconds)
             shutil.rmtree(target)
         for _ in range(args.rounds):
+            settle(api)
             seconds, target = copy_seconds(
                 f"{host}/{prefix}/{images[0].repository}:latest", workdir
             )
             assert copied_correctly(target, images[0]), "warm copy through the cache is wrong"
             warm.append(seconds)
             shutil.rmtree(target)
+            settle(api)
             seconds, target = copy_seconds(f"{host}/{synced}:latest", workdir)
             from_synced.append(seconds)
             shutil.rmtree(target)
@@ -187,6 +210,7 @@ def main():
         figures["from a synced distribution, s"] = statistics.median(from_synced)
 
         print(f"{args.clients} concurrent cold pulls ...", flush=True)
+        settle(api)
         crowd = push_image(upstream, "bench/crowd", workdir)
         reference = f"{host}/{prefix}/{crowd.repository}:latest"
 
@@ -221,12 +245,14 @@ def main():
             _, target = copy_seconds(f"{upstream.host}/{alone.repository}:latest", workdir)
             shutil.rmtree(target)
 
+        settle(api)
         started = time.perf_counter()
         with concurrent.futures.ThreadPoolExecutor(args.clients) as pool:
             list(pool.map(pull_direct, range(args.clients)))
         figures["same crowd straight from upstream, s"] = time.perf_counter() - started
 
         first = push_image(upstream, "bench/first-byte", workdir)
+        settle(api)
         layer = first.layers[0].digest
         figures["first byte, cold blob via cache, ms"] = 1000 * first_byte_seconds(
             f"http://{host}/v2/{prefix}/{first.repository}/blobs/{layer}", token=True

@@ -15,8 +15,6 @@ from logging import getLogger
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django_guid import get_guid, set_guid
-from django_guid.utils import generate_guid
 from pulpcore.plugin.models import Artifact, ContentArtifact, RemoteArtifact
 from pulpcore.plugin.tasking import dispatch
 from pulpcore.plugin.util import get_domain
@@ -239,10 +237,6 @@ def request_version(cache):
     if not raised:
         return
     repository = ContainerRepository.objects.get(pk=cache.repository_pk)
-    if get_guid() is None:
-        # A task needs a correlation id; pulpcore's middleware that sets one per request does
-        # not run for every registry request.
-        set_guid(generate_guid())
     dispatch(
         add_cached_content,
         exclusive_resources=[repository],

@@ -10,6 +10,7 @@ from aiohttp import web
 from pulpcore.plugin.content import app
 
 from pulp_container.app.auth.keys import token_auth_enabled, token_config
+from pulp_container.app.pullthrough.shutdown import finish_put_off_work
 from pulp_container.app.registry.base import PREFIX, TOKEN_PATH, registry_middleware
 from pulp_container.app.registry.blobs import Blobs
 from pulp_container.app.registry.catalog import Catalog
@@ -22,6 +23,8 @@ _NAME = "{path:.+}"
 
 if registry_middleware not in app.middlewares:
     app.middlewares.insert(0, registry_middleware)
+if finish_put_off_work not in app.on_shutdown:
+    app.on_shutdown.append(finish_put_off_work)
 
 routes = [
     web.get(PREFIX, Version().get),

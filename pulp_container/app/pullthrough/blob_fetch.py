@@ -60,6 +60,11 @@ _fetches = set()  # running fetch tasks, kept referenced until they end
 _progress = {}  # key -> Progress of the fetch this process runs
 
 
+def running():
+    """The fetch tasks of this process not finished yet."""
+    return set(_fetches)
+
+
 class FeedBroken(Exception):
     """The fetch a reader follows failed after the response started: cut the connection."""
 

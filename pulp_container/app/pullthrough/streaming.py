@@ -27,6 +27,8 @@ class Streaming:
         self.clock = clock
         self.active = 0
         self.since = clock()
+        self.stopping = False
+        """Set when the process stops: work that can wait no longer does."""
 
     def __enter__(self):
         self.active += 1
@@ -39,7 +41,7 @@ class Streaming:
     async def quiet(self, quiet=QUIET, hold_off=HOLD_OFF):
         """Until nothing has streamed for `quiet` seconds, or `hold_off` seconds passed."""
         deadline = self.clock() + hold_off
-        while (now := self.clock()) < deadline:
+        while (now := self.clock()) < deadline and not self.stopping:
             if self.active == 0 and now - self.since >= quiet:
                 return
             await asyncio.sleep(min(quiet / 3, deadline - now))
@@ -62,3 +64,8 @@ def later(work, what):
     task = asyncio.ensure_future(run())
     _later.add(task)
     task.add_done_callback(_later.discard)
+
+
+def pending():
+    """The tasks of `later` not finished yet."""
+    return set(_later)

@@ -16,10 +16,13 @@ _names = itertools.count()
 # Seconds a pulled-through tag, and an upstream 404, stay fresh on the session's server.
 PULL_THROUGH_TAG_TTL = 10
 PULL_THROUGH_MISS_TTL = 3
+# Content app processes of the session's servers; a test counting per-process work uses it.
+CONTENT_WORKERS = 2
 
 
 def _session_server(**extra_env):
     root = Path(tempfile.mkdtemp(prefix="pulp-functional-"))
+    extra_env.setdefault("PULP_CONTENT_WORKERS", str(CONTENT_WORKERS))
     server = PulpProcess(root / "data", extra_env=extra_env)
     server.start()
     try:

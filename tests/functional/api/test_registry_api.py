@@ -15,6 +15,7 @@ import pytest
 import requests
 
 from tests.functional.api.test_pull import new_name, serve, sha256
+from tests.functional.conftest import CONTENT_WORKERS
 from tests.functional.pulp import PulpAPI
 from tests.functional.upstream import (
     MIB,
@@ -31,8 +32,6 @@ OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 ANONYMOUS = ("", "")
 UNKNOWN_DIGEST = "sha256:" + "0" * 64
-# Content app processes of the session's servers (the devserver's default PULP_CONTENT_WORKERS).
-CONTENT_WORKERS = 2
 
 
 class Registry:

@@ -300,14 +300,6 @@ def test_include_and_exclude_filters(api, unique, upstream_registry, upstream_re
 # --- integrity -------------------------------------------------------------------------------
 
 
-def update_remote(api, remote, **fields):
-    response = api.patch(remote["pulp_href"], fields)
-    if response.status_code == 202:
-        api.wait_task(response.json()["task"])
-    else:
-        api.ok(response)
-
-
 def test_a_cancelled_sync_keeps_the_version_and_the_next_sync_works(
     api, unique, upstream_registry, upstream_repository
 ):
@@ -321,7 +313,7 @@ def test_a_cancelled_sync_keeps_the_version_and_the_next_sync_works(
     # Through the proxy the 8 MiB layer takes 32 s: the sync is still running when cancelled.
     slow = ThrottlingProxy(int(upstream_registry.host.rsplit(":", 1)[1]), rate=256 * 1024)
     try:
-        update_remote(api, remote, url=slow.url)
+        api.run("PATCH", remote["pulp_href"], {"url": slow.url})
         href = api.ok(api.post(f"{repository['pulp_href']}sync/", {}), status=202)["task"]
         deadline = time.monotonic() + 60
         while api.ok(api.get(href))["state"] != "running":
@@ -336,7 +328,7 @@ def test_a_cancelled_sync_keeps_the_version_and_the_next_sync_works(
 
     assert latest(api, repository) == before
     assert set(tags_of(api, before)) == {"a"}
-    update_remote(api, remote, url=upstream_registry.url)
+    api.run("PATCH", remote["pulp_href"], {"url": upstream_registry.url})
     sync(api, repository)
     assert set(tags_of(api, latest(api, repository))) == {"a", "big"}
 

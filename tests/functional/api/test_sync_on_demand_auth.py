@@ -7,11 +7,10 @@ process keeps the remote's tokens, so a pull of many blobs asks for one token, n
 
 import hashlib
 
+from tests.functional.conftest import CONTENT_WORKERS
 from tests.functional.upstream import push_docker_image, skopeo_copy
 
 REMOTES = "remotes/container/container/"
-# Content app processes of the session's server (the devserver's default PULP_CONTENT_WORKERS).
-CONTENT_WORKERS = 2
 
 
 def test_on_demand_blobs_stream_from_a_token_auth_upstream(

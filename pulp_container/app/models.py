@@ -165,7 +165,7 @@ class RegistryDownloads:
 
     @registry_auth.setter
     def registry_auth(self, registry_auth):
-        """Use the tokens another object of this remote obtained (``upstream/kept_auth.py``)."""
+        """Use the tokens another object of this remote obtained (``upstream/kept.py``)."""
         self._registry_auth = registry_auth
 
     def get_downloader(self, remote_artifact=None, url=None, download_factory=None, **kwargs):

@@ -9,20 +9,17 @@ retried here: a client is waiting, and it retries itself.
 
 from pulp_container.app.models import ContainerPullThroughRemote
 from pulp_container.app.pullthrough import failures
+from pulp_container.app.upstream.kept import KeptPerRemote
 from pulp_container.app.upstream.urls import RegistryURLs
 from pulp_container.constants import HEADER_ACCEPT, MANIFEST_ACCEPT_HEADER
 
-_remotes = {}  # pk -> (pulp_last_updated, ContainerPullThroughRemote)
+_remotes = KeptPerRemote()
 
 
 def load_remote(pk, updated):
-    """The process's ContainerPullThroughRemote `pk`, loaded again when it changed. Blocking."""
-    known = _remotes.get(pk)
-    if known is not None and known[0] == updated:
-        return known[1]
-    remote = ContainerPullThroughRemote.objects.get(pk=pk)
-    _remotes[pk] = (remote.pulp_last_updated, remote)
-    return remote
+    """The process's ContainerPullThroughRemote `pk`, loaded again when it changed (`updated`
+    is its ``pulp_last_updated`` as just read). Blocking."""
+    return _remotes.get(pk, updated, lambda: ContainerPullThroughRemote.objects.get(pk=pk))
 
 
 class Upstream:

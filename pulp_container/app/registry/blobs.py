@@ -29,7 +29,7 @@ from pulp_container.app.oci.reference import validate_digest
 from pulp_container.app.pullthrough.blob_fetch import FeedBroken, PendingBlob
 from pulp_container.app.registry.base import STREAMING_KEY, RegistryHandler
 from pulp_container.app.registry.fetch_lock import FetchLock
-from pulp_container.app.upstream.kept_auth import KeptRegistryAuth
+from pulp_container.app.upstream.kept import with_kept_auth
 from pulp_container.constants import (
     HEADER_CONTENT_LENGTH,
     HEADER_CONTENT_TYPE,
@@ -43,8 +43,6 @@ from pulp_container.constants import (
 log = getLogger(__name__)
 
 LOCK_DIRECTORY = "container-blob-fetch"
-
-_kept_auth = KeptRegistryAuth()
 
 
 def upstream_error(exc, digest):
@@ -223,7 +221,7 @@ def _usable_remote_artifacts(content_artifact):
         .order_by_acs()
     )
     for remote_artifact in remote_artifacts:
-        remote_artifact.remote = _kept_auth.detail_with_kept_auth(remote_artifact.remote)
+        remote_artifact.remote = with_kept_auth(remote_artifact.remote)
     return remote_artifacts
 
 

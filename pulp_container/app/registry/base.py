@@ -1,10 +1,9 @@
 """What every registry request shares: the /v2/ middleware and RegistryHandler.
 
 The middleware (bound to ``/v2`` paths and the token endpoint only) puts the API version header
-on every response,
-turns RegistryError and format errors into the error envelope, and takes Basic credentials out
-of the request before pulpcore's own authentication middleware would check them in full (see
-``auth/authentication.py``). RegistryHandler resolves a repository name to a distribution and
+on every response, turns RegistryError and format errors into the error envelope, and takes
+Basic credentials out of the request before pulpcore's own authentication middleware would
+check them in full (see ``auth/authentication.py``). RegistryHandler resolves a repository name to a distribution and
 the repository version it serves, decides whether the caller may pull it, and hands the
 handlers a LocalStore of that version.
 

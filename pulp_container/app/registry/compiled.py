@@ -13,6 +13,7 @@ text, or transformed it), the query is not kept and every call goes through the 
 """
 
 import uuid
+from typing import NamedTuple
 
 from django.db import connections
 
@@ -54,11 +55,11 @@ class CompiledQuery:
         slots, placeholders = {}, {}
         for key, value in values.items():
             if isinstance(value, str):
-                slots[self._placeholder(key)] = (key, None)
+                slots[self._placeholder(key)] = _Slot(key, None)
                 placeholders[key] = self._placeholder(key)
             else:
                 marks = [self._placeholder(key, i) for i in range(len(value))]
-                slots.update({mark: (key, i) for i, mark in enumerate(marks)})
+                slots.update({mark: _Slot(key, i) for i, mark in enumerate(marks)})
                 placeholders[key] = marks
         queryset = self._build(**placeholders)
         compiler = queryset.query.get_compiler(using=queryset.db)
@@ -70,35 +71,36 @@ class CompiledQuery:
         return _Compiled(
             sql=sql,
             params=tuple(slots.get(p, p) if isinstance(p, str) else p for p in params),
-            slotted=frozenset(i for i, p in enumerate(params) if isinstance(p, str) and p in slots),
             using=queryset.db,
             compiler=compiler,
             converters=compiler.get_converters(fields),
         )
 
 
+class _Slot(NamedTuple):
+    """Where a parameter's value comes from: ``values[key]``, or ``values[key][index]``."""
+
+    key: str
+    index: int | None
+
+    def value(self, values):
+        value = values[self.key]
+        return value if self.index is None else value[self.index]
+
+
 class _Compiled:
-    def __init__(self, sql, params, slotted, using, compiler, converters):
+    def __init__(self, sql, params, using, compiler, converters):
         self.sql = sql
         self.params = params
-        self.slotted = slotted
         self.using = using
         self.compiler = compiler
         self.converters = converters
 
     def run(self, values):
-        params = [
-            _value(values, *param) if i in self.slotted else param
-            for i, param in enumerate(self.params)
-        ]
+        params = [p.value(values) if isinstance(p, _Slot) else p for p in self.params]
         with connections[self.using].cursor() as cursor:
             cursor.execute(self.sql, params)
             rows = cursor.fetchall()
         if self.converters:
             rows = self.compiler.apply_converters(rows, self.converters)
         return [tuple(row) for row in rows]
-
-
-def _value(values, key, index):
-    value = values[key]
-    return value if index is None else value[index]

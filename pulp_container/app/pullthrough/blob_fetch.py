@@ -288,6 +288,7 @@ async def _receive(response, fd, verifier, notify):
         async for chunk in response.content.iter_chunked(CHUNK):
             _write(fd, chunk)
             notify()
+            streaming.tick()
             if hashing is not None:
                 await hashing
             hashing = loop.run_in_executor(_verifying, verifier.update, chunk)
@@ -370,6 +371,7 @@ class Feed:
                     data = os.pread(self.fd, wanted, offset) if wanted > 0 else b""
                     if data:
                         offset += len(data)
+                        streaming.tick()
                         if self.size is not None:
                             yield data
                             continue

@@ -28,7 +28,7 @@ QUIET = 0.3
 HOLD_OFF = 5.0
 # Seconds between two marks of the beacon while blobs stream (a mark is one utime call).
 MARK_EVERY = 0.05
-BEACON_NAME = "pull-through-streaming"
+BEACON_NAME = "container-streaming-beacon"
 
 _later = set()  # tasks of `later`, kept referenced until they end
 

@@ -16,26 +16,11 @@ from django.db.models import F, Func
 from pulpcore.plugin.models import ContentArtifact, RepositoryVersion
 
 from pulp_container.app.models import Blob, Manifest, Tag
+from pulp_container.app.registry.stored import StoredManifest
 
 # Manifests kept per (version, reference) in each content app process; typical manifests are
 # 0.5-10 KiB, so this is a few MiB.
 MANIFEST_CACHE_ENTRIES = 1024
-
-
-@dataclass(frozen=True)
-class StoredManifest:
-    """What serving a manifest needs: its digest, media type and the exact bytes received."""
-
-    digest: str
-    media_type: str
-    data: bytes
-    warning: str | None = None
-    """A ``Warning`` header value to send along (a stale pull-through copy), if any."""
-
-    @classmethod
-    def from_row(cls, row):
-        digest, media_type, data = row
-        return cls(digest=digest, media_type=media_type, data=data.encode())
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,10 @@ first and from upstream when the cache has nothing, or nothing fresh enough.
   marked stale (``warning``); without a cached copy the client gets the failure
   (``failures.py``).
 * Concurrent requests for the same uncached thing share one upstream request (``once``).
+* A fetched manifest is answered as soon as it is checked, and stored after: the request that
+  fetched it does not wait for the database writes. Until they are done the manifest's digest
+  is held (its flight), so a request for it by digest (docker asks by digest right after the
+  tag) waits for the stored copy instead of fetching it again.
 
 Blobs stored and linked to this name are served locally; any other is a pending blob that
 fetches itself once, streaming to every client as the bytes arrive (``blob_fetch.py``).
@@ -25,6 +29,7 @@ from logging import getLogger
 from pulp_container.app import errors
 from pulp_container.app.oci.exceptions import DigestMismatch, ManifestInvalid
 from pulp_container.app.pullthrough import failures
+from pulp_container.app.registry.stored import StoredManifest
 from pulp_container.app.upstream import plan
 from pulp_container.constants import HEADER_CONTENT_TYPE, HEADER_DOCKER_CONTENT_DIGEST
 
@@ -62,7 +67,9 @@ class PullThroughStore:
         key: names this name in single-flight keys (distribution and upstream name).
         index: the cache (``index.CacheIndex``).
         upstream: the upstream repository (``upstream.Upstream``).
-        once: ``await once(key, work)``, the single flight (``flights.once``).
+        once: ``await once(key, work)``, the single flight (``flights.once``): runs
+            ``await work(answer)`` once for all who ask; returns what ``answer`` was given to the
+            request that ran it, None to the others.
         pending_blob: ``pending_blob(store, digest, cached_blob)`` for a blob not held here.
         tag_ttl: seconds a tag answer stays fresh.
         miss_ttl: seconds a 404 answer stays fresh.
@@ -107,15 +114,17 @@ class PullThroughStore:
                 if cached is not None:
                     return cached
             try:
-                await self.once(
+                fetched = await self.once(
                     self._flight("manifest", tag),
-                    lambda cached=cached: self._refresh_tag(tag, cached),
+                    lambda answer, cached=cached: self._refresh_tag(tag, cached, answer),
                 )
             except errors.RegistryError as error:
                 if cached is not None and failures.is_outage(error):
                     log.warning("Serving %s of %s stale: %s", tag, self.key, error.message)
                     return replace(cached, warning=STALE_WARNING)
                 raise
+            if fetched is not None:
+                return fetched
         raise self._gave_up(tag)
 
     async def manifest_by_digest(self, digest):
@@ -131,7 +140,12 @@ class PullThroughStore:
             answer = await self.index.answer(digest)
             if answer is not None and answer.missing is not None and self._fresh(answer):
                 raise self._missing(answer, digest)
-            await self.once(self._flight("manifest", digest), lambda: self._fetch_digest(digest))
+            fetched = await self.once(
+                self._flight("manifest", digest),
+                lambda answer: self._fetch_digest(digest, answer),
+            )
+            if fetched is not None:
+                return fetched
         raise self._gave_up(digest)
 
     def _gave_up(self, reference):
@@ -150,10 +164,10 @@ class PullThroughStore:
             return failures.missing(code, where)
         return failures.from_status(status, headers, where, body)
 
-    async def _refresh_tag(self, tag, cached):
+    async def _refresh_tag(self, tag, cached, answer):
         """Ask upstream about `tag` and store the answer (the single flight's work)."""
-        answer = await self.index.answer(tag)
-        if answer is not None and self._fresh(answer):
+        found = await self.index.answer(tag)
+        if found is not None and self._fresh(found):
             return  # another request's flight answered it just before this one took over
         if cached is not None:
             status, headers, _ = await self.upstream.manifest(tag, method="HEAD")
@@ -161,31 +175,48 @@ class PullThroughStore:
                 raise await self._refusal(status, headers, b"", tag)
             digest = headers.get(HEADER_DOCKER_CONTENT_DIGEST)
             if digest == cached.digest:
+                answer(cached)
                 await self.index.touch(tag)
                 return
             if digest:
-                await self._fetch_known(tag, digest)
+                await self._fetch_known(tag, digest, answer)
                 return
         status, headers, body = await self.upstream.manifest(tag)
         if status != 200:
             raise await self._refusal(status, headers, body, tag)
         where = self.upstream.where(failures.MANIFEST, tag)
-        await self.index.record_manifest(tag, read_manifest(body, headers, where))
+        parsed = read_manifest(body, headers, where)
+        await self._keep(
+            tag,
+            _stored(parsed),
+            answer,
+            lambda: self.index.record_manifest(tag, parsed),
+        )
 
-    async def _fetch_known(self, reference, digest):
+    async def _fetch_known(self, reference, digest, answer):
         """Store the manifest `digest` as upstream's answer for `reference` (a tag that moved)."""
         stored = await self.index.stored_manifest(digest)
         if stored is not None:
-            await self.index.record_stored(reference, stored)
+            await self._keep(
+                reference,
+                stored,
+                answer,
+                lambda: self.index.record_stored(reference, stored),
+            )
             return
         status, headers, body = await self.upstream.manifest(digest)
         if status != 200:
             raise await self._refusal(status, headers, body, reference)
         where = self.upstream.where(failures.MANIFEST, reference)
         parsed = read_manifest(body, headers, where, requested=digest)
-        await self.index.record_manifest(reference, parsed)
+        await self._keep(
+            reference,
+            _stored(parsed),
+            answer,
+            lambda: self.index.record_manifest(reference, parsed),
+        )
 
-    async def _fetch_digest(self, digest):
+    async def _fetch_digest(self, digest, answer):
         """Fetch manifest `digest`, or only confirm it (HEAD) when Pulp holds it already."""
         if await self.index.manifest(digest) is not None:
             return  # another request's flight stored it just before this one took over
@@ -195,11 +226,37 @@ class PullThroughStore:
         if status != 200:
             raise await self._refusal(status, headers, body, digest)
         if stored is not None:
+            answer(stored)
             await self.index.record_stored(digest, stored)
             return
         where = self.upstream.where(failures.MANIFEST, digest)
         parsed = read_manifest(body, headers, where, requested=digest)
+        answer(_stored(parsed))
         await self.index.record_manifest(digest, parsed)
+
+    async def _keep(self, tag, stored, answer, record):
+        """Answer `stored` (the manifest upstream gave for `tag`), then ``await record()``.
+
+        The manifest's digest flight is held while it is recorded, so that a request for it
+        by digest waits for the record instead of fetching it again. When another request
+        holds that flight already (it fetches the digest itself), the tag is recorded after it.
+        """
+        led = False
+
+        async def answer_and_record(_):
+            nonlocal led
+            led = True
+            answer(stored)
+            await record()
+
+        try:
+            await self.once(self._flight("manifest", stored.digest), answer_and_record)
+        except errors.RegistryError:
+            if led:
+                raise
+        if not led:
+            answer(stored)
+            await record()
 
     # --- blobs and tags ---------------------------------------------------------------------
 
@@ -213,3 +270,8 @@ class PullThroughStore:
     async def tags(self, page_request):
         """The cached tags, sorted, after ``page_request.last``, at most ``fetch``."""
         return await self.index.tags(page_request)
+
+
+def _stored(parsed):
+    """The StoredManifest of `parsed` (an oci Manifest just fetched and checked)."""
+    return StoredManifest(digest=parsed.digest, media_type=parsed.media_type, data=parsed.raw)

@@ -1,6 +1,8 @@
 """Fakes for the PullThroughStore: an in-memory cache index, an upstream answering through a
-function, and a single flight that just runs the work; each records what it was asked."""
+function, and single flights (one that just runs the work, one that returns on the work's
+answer); each records what it was asked."""
 
+import asyncio
 import hashlib
 import json
 from dataclasses import dataclass
@@ -8,6 +10,7 @@ from dataclasses import dataclass
 from pulp_container.app import errors
 from pulp_container.app.pullthrough import failures
 from pulp_container.app.pullthrough.store import PullThroughStore
+from pulp_container.app.registry.stored import StoredManifest
 
 DOCKER_V2 = "application/vnd.docker.distribution.manifest.v2+json"
 UPSTREAM = "http://upstream.test"
@@ -33,16 +36,6 @@ def image_manifest(seed="a"):
 
 
 @dataclass(frozen=True)
-class Stored:
-    """Same fields as registry.store.StoredManifest (which needs Django to import)."""
-
-    digest: str
-    media_type: str
-    data: bytes
-    warning: str | None = None
-
-
-@dataclass(frozen=True)
 class Answer:
     digest: str | None
     missing: str | None
@@ -58,7 +51,7 @@ class Blob:
 
 
 class FakeIndex:
-    """The cache: answers (reference -> Answer), manifests Pulp holds (digest -> Stored), and
+    """The cache: answers (reference -> Answer), manifests Pulp holds (digest -> StoredManifest), and
     which of them came through this name."""
 
     def __init__(self):
@@ -67,10 +60,13 @@ class FakeIndex:
         self.linked = set()
         self.blobs = {}
         self.calls = []
+        self.recording = asyncio.Event()
+        """Cleared, record_manifest waits until it is set again."""
+        self.recording.set()
 
     def hold(self, data, media_type=DOCKER_V2, reference=None, age=0.0, linked=True):
         """Put a manifest in Pulp (and, with `reference`, an answer of this name)."""
-        stored = Stored(digest_of(data), media_type, data)
+        stored = StoredManifest(digest_of(data), media_type, data)
         self.pulp[stored.digest] = stored
         if linked:
             self.linked.add(stored.digest)
@@ -88,8 +84,9 @@ class FakeIndex:
         return self.pulp.get(digest)
 
     async def record_manifest(self, reference, parsed):
+        await self.recording.wait()
         self.calls.append(("record", reference, parsed.digest))
-        self.pulp[parsed.digest] = Stored(parsed.digest, parsed.media_type, parsed.raw)
+        self.pulp[parsed.digest] = StoredManifest(parsed.digest, parsed.media_type, parsed.raw)
         self.linked.add(parsed.digest)
         self.answers[reference] = Answer(parsed.digest, None, 0.0)
 
@@ -135,16 +132,44 @@ class FakeUpstream:
             raise failures.from_exception(exc, self.where(failures.MANIFEST, reference)) from exc
 
 
+class Flights:
+    """The single flight of one process: like ``flights.once``, the work runs in a task of its
+    own and the request that runs it returns as soon as it answers; keys are recorded."""
+
+    def __init__(self):
+        self.keys = []
+        self.tasks = set()
+
+    async def once(self, key, work):
+        self.keys.append(key)
+        answered = asyncio.get_running_loop().create_future()
+
+        def answer(value):
+            if not answered.done():
+                answered.set_result(value)
+
+        task = asyncio.ensure_future(work(answer))
+        self.tasks.add(task)
+        await asyncio.wait([answered, task], return_when=asyncio.FIRST_COMPLETED)
+        if answered.done():
+            return answered.result()
+        task.result()
+        return None
+
+
 async def run_once(key, work):
-    await work()
+    """The single flight of one request: runs the work to its end; returns what it answered."""
+    answered = []
+    await work(answered.append)
+    return answered[0] if answered else None
 
 
-def make_store(index, upstream, tag_ttl=300, miss_ttl=30):
+def make_store(index, upstream, tag_ttl=300, miss_ttl=30, once=run_once):
     return PullThroughStore(
         key="dist:library/busybox",
         index=index,
         upstream=upstream,
-        once=run_once,
+        once=once,
         pending_blob=lambda store, digest, found: ("pending", digest, found),
         tag_ttl=tag_ttl,
         miss_ttl=miss_ttl,
@@ -153,5 +178,8 @@ def make_store(index, upstream, tag_ttl=300, miss_ttl=30):
 
 def ok(data, media_type=DOCKER_V2, digest=None):
     """A 200 answer with the headers a registry sends."""
-    headers = {"Content-Type": media_type, "Docker-Content-Digest": digest or digest_of(data)}
+    headers = {
+        "Content-Type": media_type,
+        "Docker-Content-Digest": digest or digest_of(data),
+    }
     return 200, headers, data

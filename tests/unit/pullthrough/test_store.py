@@ -13,6 +13,7 @@ from tests.unit.pullthrough.fakes import (
     Blob,
     FakeIndex,
     FakeUpstream,
+    Flights,
     digest_of,
     image_manifest,
     make_store,
@@ -49,7 +50,9 @@ def test_a_fresh_tag_is_served_without_asking_upstream():
 def test_a_stale_tag_that_did_not_move_costs_one_head():
     index = FakeIndex()
     index.hold(FIRST, reference="latest", age=301)
-    upstream = FakeUpstream(lambda method, ref: (200, {"Docker-Content-Digest": digest_of(FIRST)}, b""))
+    upstream = FakeUpstream(
+        lambda method, ref: (200, {"Docker-Content-Digest": digest_of(FIRST)}, b"")
+    )
     manifest = run(make_store(index, upstream).manifest_by_tag("latest"))
     assert manifest.digest == digest_of(FIRST)
     assert upstream.requests == [("HEAD", "latest")]
@@ -120,7 +123,11 @@ def test_a_stale_tag_is_served_with_a_warning_when_upstream_fails(failure):
             "UPSTREAM_ERROR",
             502,
         ),
-        (lambda method, ref: (_ for _ in ()).throw(asyncio.TimeoutError()), "UPSTREAM_TIMEOUT", 504),
+        (
+            lambda method, ref: (_ for _ in ()).throw(asyncio.TimeoutError()),
+            "UPSTREAM_TIMEOUT",
+            504,
+        ),
     ],
     ids=["503", "502", "429", "403", "refused", "timeout"],
 )
@@ -273,3 +280,58 @@ def test_tags_are_the_cached_ones():
     index.hold(SECOND, reference="latest")
     index.hold(SECOND, reference=digest_of(SECOND))
     assert run(make_store(index, FakeUpstream(never)).tags(None)) == ["latest", "v1"]
+
+
+def test_a_fetched_manifest_is_answered_before_it_is_recorded():
+    index, upstream, flights = (
+        FakeIndex(),
+        FakeUpstream(lambda method, ref: ok(FIRST)),
+        Flights(),
+    )
+    index.recording.clear()
+
+    async def pull():
+        manifest = await make_store(index, upstream, once=flights.once).manifest_by_tag("latest")
+        recorded_when_answered = list(index.calls)
+        index.recording.set()
+        await asyncio.gather(*flights.tasks)
+        return manifest, recorded_when_answered
+
+    manifest, recorded_when_answered = run(pull())
+    assert manifest.data == FIRST
+    assert recorded_when_answered == []
+    assert index.calls == [("record", "latest", digest_of(FIRST))]
+
+
+def test_the_digest_of_a_tag_being_recorded_is_held_until_it_is_recorded():
+    index, upstream, flights = (
+        FakeIndex(),
+        FakeUpstream(lambda method, ref: ok(FIRST)),
+        Flights(),
+    )
+    run(make_store(index, upstream, once=flights.once).manifest_by_tag("latest"))
+    digest = digest_of(FIRST)
+    assert flights.keys == [
+        "manifest:dist:library/busybox:latest",
+        f"manifest:dist:library/busybox:{digest}",
+    ]
+
+
+def test_a_manifest_by_digest_is_answered_before_it_is_recorded():
+    digest = digest_of(FIRST)
+    index, upstream, flights = (
+        FakeIndex(),
+        FakeUpstream(lambda method, ref: ok(FIRST)),
+        Flights(),
+    )
+    index.recording.clear()
+
+    async def pull():
+        manifest = await make_store(index, upstream, once=flights.once).manifest_by_digest(digest)
+        assert index.calls == []
+        index.recording.set()
+        await asyncio.gather(*flights.tasks)
+        return manifest
+
+    assert run(pull()).digest == digest
+    assert index.calls == [("record", digest, digest)]

@@ -4,6 +4,11 @@
 answer upstream last gave for a tag or digest, the manifests and blobs fetched through this
 name, and the writes after a fetch. Every method runs its queries in the ORM's thread.
 
+Reads run in the ORM's thread, as every lookup of the content app does. Writes run in a
+thread of their own, with a database connection of their own: a manifest is stored after its
+client was answered, and storing it (~0.1 s the first time, when the name's repository is
+created) must not hold up the lookups of the blob requests that follow at once.
+
 A manifest or blob is served from the cache only when it came through this very name: a
 manifest by an answer of this name pointing at it, a blob by a RemoteArtifact on this name's
 ContainerRemote. Content Pulp holds for other repositories is used only after upstream
@@ -12,10 +17,12 @@ pulled through it.
 """
 
 import functools
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
 from asgiref.sync import sync_to_async
+from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 from pulpcore.plugin.models import ContentArtifact
 from pulpcore.plugin.util import get_domain
@@ -26,6 +33,24 @@ from pulp_container.app.oci.reference import is_valid_digest
 from pulp_container.app.pullthrough import ingest, resolver
 from pulp_container.app.pullthrough.streaming import later
 from pulp_container.app.registry.store import StoredBlob, StoredManifest
+
+
+_writes = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pull-through-writes")
+
+
+def _writing(function):
+    """`function` (blocking) as a coroutine run in the writing thread. When it meets a
+    database connection that broke (PostgreSQL restarted), the thread's connection is replaced
+    and it runs once more (its transaction did not commit)."""
+
+    def run(*args):
+        try:
+            return function(*args)
+        except (InterfaceError, OperationalError):
+            connection.close()
+            return function(*args)
+
+    return sync_to_async(run, thread_sensitive=False, executor=_writes)
 
 
 @dataclass(frozen=True)
@@ -176,11 +201,11 @@ class CacheIndex:
         A new version, when the cache wants one, is requested once no blob streams in this
         process (the pull that asked for the manifest goes on with its blobs first).
         """
-        wanted = await sync_to_async(self._record_manifest)(reference, parsed)
+        wanted = await _writing(self._record_manifest)(reference, parsed)
         if wanted:
             cache = self.target.cache
             later(
-                sync_to_async(functools.partial(ingest.request_version, cache)),
+                _writing(functools.partial(ingest.request_version, cache)),
                 f"Requesting a version of the pull-through cache {self.target.name}",
             )
 
@@ -194,14 +219,14 @@ class CacheIndex:
         await self.record_manifest(reference, parsed)
 
     async def record_missing(self, reference, code):
-        await sync_to_async(ingest.record_missing)(self.target, reference, code)
+        await _writing(ingest.record_missing)(self.target, reference, code)
 
     async def touch(self, reference):
-        await sync_to_async(ingest.touch)(self.target, reference)
+        await _writing(ingest.touch)(self.target, reference)
 
     async def record_blob(self, digest, path, size, digests):
         """Store a blob fetched and verified (see ``ingest.record_blob``); its StoredBlob."""
-        return await sync_to_async(self._record_blob)(digest, path, size, digests)
+        return await _writing(self._record_blob)(digest, path, size, digests)
 
     def _record_blob(self, digest, path, size, digests):
         self._ensure_cache()
@@ -210,7 +235,7 @@ class CacheIndex:
 
     async def link_stored_blob(self, digest):
         """Upstream confirmed having `digest` under this name: link the bytes Pulp holds."""
-        return await sync_to_async(self._link_stored_blob)(digest)
+        return await _writing(self._link_stored_blob)(digest)
 
     def _link_stored_blob(self, digest):
         self._ensure_cache()

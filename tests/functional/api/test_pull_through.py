@@ -275,6 +275,26 @@ def test_twenty_concurrent_cold_pulls_fetch_each_thing_once(
         assert artifacts["count"] == 1
 
 
+def test_docker_asking_by_digest_right_after_the_tag_costs_one_upstream_fetch(
+    cache, image, upstream_registry, registry_host
+):
+    """docker resolves a tag with HEAD and then GETs the manifest by digest at once; the
+    manifest is answered before it is stored, and the GET by digest waits for the stored copy
+    instead of fetching it again."""
+    name = f"{cache['base_path']}/{image.repository}"
+    registry = Registry(registry_host)
+    head = registry.session.head(
+        f"{registry.origin}/v2/{name}/manifests/latest", headers={"Accept": ACCEPT}, timeout=60
+    )
+    assert head.status_code == 200
+    digest = head.headers["Docker-Content-Digest"]
+    assert digest == image.digest
+    by_digest = registry.manifest(name, digest)
+    assert by_digest.status_code == 200
+    assert sha256(by_digest.content) == image.digest
+    assert upstream_registry.request_count(f"/v2/{image.repository}/manifests/", "GET") == 1
+
+
 def test_blobs_stream_to_concurrent_raw_clients(cache, image, upstream_registry, registry_host):
     name = f"{cache['base_path']}/{image.repository}"
     layer = image.layers[0]

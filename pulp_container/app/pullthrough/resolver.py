@@ -1,6 +1,8 @@
 """Which pull-through distribution a requested name falls under, and the objects of a name.
 
-`find` maps ``<base_path>/<upstream name>`` to its pull-through distribution (one query).
+`find` maps ``<base_path>/<upstream name>`` to its pull-through distribution and the cache of
+that name, if any (two queries, compiled once per process: ``registry/compiled.py``; every
+request for a pulled-through name makes them).
 `ensure_cache` creates, on the first successful fetch of a name, the repository, the
 ContainerRemote and the ContainerDistribution that keep and serve it, in one transaction. It is
 the only place that creates them, and it is safe when several content app processes do it at
@@ -26,6 +28,7 @@ from pulp_container.app.models import (
     PullThroughCache,
 )
 from pulp_container.app.pullthrough import names
+from pulp_container.app.registry.compiled import CompiledQuery
 
 log = getLogger(__name__)
 
@@ -87,25 +90,25 @@ class PullThrough:
         return ContainerPullThroughDistribution.objects.get(pk=self.pk)
 
 
+_CACHE_FIELDS = ("pk", "repository_id", "remote_id", "served_by_id")
+
+
 def _cache_of(distribution_pk, upstream_name):
     row = (
         PullThroughCache.objects.filter(
             distribution_id=distribution_pk, upstream_name=upstream_name
         )
-        .values_list("pk", "repository_id", "remote_id", "served_by_id")
+        .values_list(*_CACHE_FIELDS)
         .first()
     )
     return None if row is None else CacheRef(*row)
 
 
-def find(name):
-    """The PullThrough `name` falls under, or None. Blocking (two small queries)."""
-    candidates = names.ancestors(name)
-    if not candidates:
-        return None
-    row = (
+def _distributions(prefixes):
+    """The pull-through distribution with the longest of `prefixes`, as a row."""
+    return (
         ContainerPullThroughDistribution.objects.filter(
-            pulp_domain=get_domain(), name_prefix__in=candidates
+            pulp_domain=get_domain(), name_prefix__in=prefixes
         )
         .order_by("-name_prefix")
         .values_list(
@@ -117,13 +120,35 @@ def find(name):
             "remote__pulp_last_updated",
             "remote__container_containerpullthroughremote__includes",
             "remote__container_containerpullthroughremote__excludes",
-        )
-        .first()
+        )[:1]
     )
-    if row is None:
+
+
+def _caches(prefix, upstream_name):
+    """The cache of `upstream_name` under the pull-through distribution `prefix`, as a row."""
+    return PullThroughCache.objects.filter(
+        distribution__pulp_domain=get_domain(),
+        distribution__name_prefix=prefix,
+        upstream_name=upstream_name,
+    ).values_list(*_CACHE_FIELDS)[:1]
+
+
+_distribution_query = CompiledQuery(_distributions)
+_cache_query = CompiledQuery(_caches)
+
+
+def find(name):
+    """The PullThrough `name` falls under, or None. Blocking (two small queries)."""
+    candidates = names.ancestors(name)
+    if not candidates:
         return None
-    pk, base_path, private, guard, remote_pk, updated, includes, excludes = row
+    domain = get_domain().pk
+    rows = _distribution_query.rows((domain, len(candidates)), prefixes=candidates)
+    if not rows:
+        return None
+    pk, base_path, private, guard, remote_pk, updated, includes, excludes = rows[0]
     upstream_name = names.upstream_name(name, base_path)
+    caches = _cache_query.rows((domain,), prefix=base_path, upstream_name=upstream_name or "")
     return PullThrough(
         pk=pk,
         base_path=base_path,
@@ -135,7 +160,7 @@ def find(name):
         excludes=tuple(excludes or ()),
         name=name,
         upstream_name=upstream_name,
-        cache=_cache_of(pk, upstream_name),
+        cache=CacheRef(*caches[0]) if caches else None,
     )
 
 

@@ -2,11 +2,11 @@
 
 Blobs fetched through a cache become artifacts, and the cache's new repository version is
 requested, once no blob streams on the host (``streaming.py``); a manifest is stored after its
-client was answered (``flights.py``). A process told to stop
-must not drop that work: the blob would be fetched again and its file left behind, and the
-repository would miss what was served. On shutdown the put-off work runs at once, and the
-process waits for it and for the fetches and flights still running (which may put off more
-work), at most `WAIT` seconds (gunicorn gives a worker 30 s to stop).
+client was answered (``flights.py``). A process told to stop must not drop that work: the
+blob would be fetched again and its file left behind, and the repository would miss what was
+served. On shutdown the put-off work runs at once, and the process waits for it and for the
+fetches and flights still running (which may put off more work), at most `WAIT` seconds
+(gunicorn gives a worker 30 s to stop).
 """
 
 import asyncio

@@ -7,6 +7,7 @@ Prints figures; asserts nothing. One run:
    workers) unless --api/--registry name a running one;
 2. creates a public pull-through distribution of that registry;
 3. measures with ``skopeo copy docker://... dir:``:
+   * the first pull through the cache of the run (a fresh Pulp warms up on it), apart;
    * cold: an image (2 x 50 MiB layers) pulled through the cache for the first time, against
      the same image pulled straight from docker-registry (fresh images each round);
    * warm: the same image pulled through the cache again, against a pull from a distribution
@@ -179,6 +180,16 @@ def main():
         print("pushing images and syncing one into Pulp ...", flush=True)
         images = [push_image(upstream, f"bench/round{n}", workdir) for n in range(args.rounds)]
         prefix, synced = set_up(api, upstream, images[0].repository)
+
+        # The first pull a fresh Pulp serves also pays for warming its processes up (imports,
+        # connections, queries compiled once per process): measured on its own, apart from
+        # the rounds, which compare steady states.
+        settle(api)
+        first = push_image(upstream, "bench/after-start", workdir)
+        seconds, target = copy_seconds(f"{host}/{prefix}/{first.repository}:latest", workdir)
+        assert copied_correctly(target, first), "first copy through the cache is wrong"
+        shutil.rmtree(target)
+        figures["first cold pull of the run, s"] = seconds
 
         cold, direct, warm, from_synced = [], [], [], []
         for image in images:

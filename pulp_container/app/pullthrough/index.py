@@ -2,7 +2,7 @@
 
 `CacheIndex` is what ``store.py`` asks about the cache (the store itself has no Django): the
 answer upstream last gave for a tag or digest, the manifests and blobs fetched through this
-name, and the writes after a fetch. Every method runs its queries in the ORM's thread.
+name, and the writes after a fetch.
 
 Reads run in the ORM's thread, as every lookup of the content app does. Writes run in a
 thread of their own, with a database connection of their own: a manifest is stored after its
@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from asgiref.sync import sync_to_async
-from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 from pulpcore.plugin.models import ContentArtifact
 from pulpcore.plugin.util import get_domain
@@ -32,6 +31,7 @@ from pulp_container.app.oci.manifest import parse_manifest
 from pulp_container.app.oci.reference import is_valid_digest
 from pulp_container.app.pullthrough import ingest, resolver
 from pulp_container.app.pullthrough.streaming import later
+from pulp_container.app.registry.connections import replacing_broken_connection
 from pulp_container.app.registry.store import StoredBlob, StoredManifest
 
 
@@ -41,16 +41,12 @@ _writes = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pull-through-wri
 def _writing(function):
     """`function` (blocking) as a coroutine run in the writing thread. When it meets a
     database connection that broke (PostgreSQL restarted), the thread's connection is replaced
-    and it runs once more (its transaction did not commit)."""
-
-    def run(*args):
-        try:
-            return function(*args)
-        except (InterfaceError, OperationalError):
-            connection.close()
-            return function(*args)
-
-    return sync_to_async(run, thread_sensitive=False, executor=_writes)
+    and it runs once more (``registry/connections.py``)."""
+    return sync_to_async(
+        functools.partial(replacing_broken_connection, function),
+        thread_sensitive=False,
+        executor=_writes,
+    )
 
 
 @dataclass(frozen=True)
@@ -198,8 +194,8 @@ class CacheIndex:
     async def record_manifest(self, reference, parsed):
         """Store `parsed` (an oci Manifest upstream gave for `reference`); creates the cache.
 
-        A new version, when the cache wants one, is requested once no blob streams in this
-        process (the pull that asked for the manifest goes on with its blobs first).
+        A new version, when the cache wants one, is requested once no blob streams on this
+        host (the pull that asked for the manifest goes on with its blobs first).
         """
         wanted = await _writing(self._record_manifest)(reference, parsed)
         if wanted:

@@ -19,7 +19,6 @@ from logging import getLogger
 from aiohttp import web
 from asgiref.sync import sync_to_async
 from django.contrib.auth.models import AnonymousUser
-from django.db import InterfaceError, OperationalError
 from django_guid import set_guid
 from django_guid.utils import generate_guid
 from multidict import CIMultiDict
@@ -34,6 +33,7 @@ from pulp_container.app.oci.exceptions import FormatError
 from pulp_container.app.oci.reference import validate_name
 from pulp_container.app.pullthrough import resolver, serving
 from pulp_container.app.registry import served
+from pulp_container.app.registry.connections import replacing_broken_connection
 from pulp_container.app.registry.store import LocalStore
 from pulp_container.constants import (
     HEADER_AUTHORIZATION,
@@ -106,16 +106,8 @@ def _tokens_only(request):
 async def orm(function, *args):
     """``function(*args)`` in the ORM's thread (blocking, read-only). When it meets a database
     connection that broke (PostgreSQL restarted), the connection is replaced and it runs once
-    more, as pulpcore's content app does."""
-    return await sync_to_async(_replacing_broken_connection)(function, *args)
-
-
-def _replacing_broken_connection(function, *args):
-    try:
-        return function(*args)
-    except (InterfaceError, OperationalError):
-        Handler._reset_db_connection()
-        return function(*args)
+    more (``connections.py``)."""
+    return await sync_to_async(replacing_broken_connection)(function, *args)
 
 
 @web.middleware

@@ -93,17 +93,6 @@ class PullThrough:
 _CACHE_FIELDS = ("pk", "repository_id", "remote_id", "served_by_id")
 
 
-def _cache_of(distribution_pk, upstream_name):
-    row = (
-        PullThroughCache.objects.filter(
-            distribution_id=distribution_pk, upstream_name=upstream_name
-        )
-        .values_list(*_CACHE_FIELDS)
-        .first()
-    )
-    return None if row is None else CacheRef(*row)
-
-
 def _distributions(prefixes):
     """The pull-through distribution with the longest of `prefixes`, as a row."""
     return (
@@ -137,18 +126,23 @@ _distribution_query = CompiledQuery(_distributions)
 _cache_query = CompiledQuery(_caches)
 
 
+def _cache_of(base_path, upstream_name):
+    """The CacheRef of `upstream_name` under the pull-through distribution `base_path`, or
+    None."""
+    rows = _cache_query.rows((get_domain().pk,), prefix=base_path, upstream_name=upstream_name)
+    return CacheRef(*rows[0]) if rows else None
+
+
 def find(name):
     """The PullThrough `name` falls under, or None. Blocking (two small queries)."""
     candidates = names.ancestors(name)
     if not candidates:
         return None
-    domain = get_domain().pk
-    rows = _distribution_query.rows((domain, len(candidates)), prefixes=candidates)
+    rows = _distribution_query.rows((get_domain().pk, len(candidates)), prefixes=candidates)
     if not rows:
         return None
     pk, base_path, private, guard, remote_pk, updated, includes, excludes = rows[0]
     upstream_name = names.upstream_name(name, base_path)
-    caches = _cache_query.rows((domain,), prefix=base_path, upstream_name=upstream_name or "")
     return PullThrough(
         pk=pk,
         base_path=base_path,
@@ -160,13 +154,13 @@ def find(name):
         excludes=tuple(excludes or ()),
         name=name,
         upstream_name=upstream_name,
-        cache=CacheRef(*caches[0]) if caches else None,
+        cache=_cache_of(base_path, upstream_name or ""),
     )
 
 
 def cache_of(target):
     """The CacheRef of `target`'s name as the database has it now, or None. Blocking."""
-    return _cache_of(target.pk, target.upstream_name)
+    return _cache_of(target.base_path, target.upstream_name)
 
 
 def replace_cache(target, cache):
@@ -184,7 +178,7 @@ def ensure_cache(target):
         RegistryError: UNKNOWN when a repository, remote or distribution of another kind
             holds the name.
     """
-    existing = _cache_of(target.pk, target.upstream_name)
+    existing = cache_of(target)
     if existing is not None:
         return existing
     source = ContainerPullThroughRemote.objects.get(pk=target.remote_pk)
@@ -192,7 +186,7 @@ def ensure_cache(target):
         with transaction.atomic():
             return _create(target, source)
     except IntegrityError as exc:
-        existing = _cache_of(target.pk, target.upstream_name)
+        existing = cache_of(target)
         if existing is not None:
             return existing  # another process created it at the same time
         log.error("Cannot create the pull-through cache of %s: %s", target.name, exc)

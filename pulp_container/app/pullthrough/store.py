@@ -186,23 +186,13 @@ class PullThroughStore:
             raise await self._refusal(status, headers, body, tag)
         where = self.upstream.where(failures.MANIFEST, tag)
         parsed = read_manifest(body, headers, where)
-        await self._keep(
-            tag,
-            _stored(parsed),
-            answer,
-            lambda: self.index.record_manifest(tag, parsed),
-        )
+        await self._keep(_stored(parsed), answer, lambda: self.index.record_manifest(tag, parsed))
 
     async def _fetch_known(self, reference, digest, answer):
         """Store the manifest `digest` as upstream's answer for `reference` (a tag that moved)."""
         stored = await self.index.stored_manifest(digest)
         if stored is not None:
-            await self._keep(
-                reference,
-                stored,
-                answer,
-                lambda: self.index.record_stored(reference, stored),
-            )
+            await self._keep(stored, answer, lambda: self.index.record_stored(reference, stored))
             return
         status, headers, body = await self.upstream.manifest(digest)
         if status != 200:
@@ -210,10 +200,7 @@ class PullThroughStore:
         where = self.upstream.where(failures.MANIFEST, reference)
         parsed = read_manifest(body, headers, where, requested=digest)
         await self._keep(
-            reference,
-            _stored(parsed),
-            answer,
-            lambda: self.index.record_manifest(reference, parsed),
+            _stored(parsed), answer, lambda: self.index.record_manifest(reference, parsed)
         )
 
     async def _fetch_digest(self, digest, answer):
@@ -234,8 +221,8 @@ class PullThroughStore:
         answer(_stored(parsed))
         await self.index.record_manifest(digest, parsed)
 
-    async def _keep(self, tag, stored, answer, record):
-        """Answer `stored` (the manifest upstream gave for `tag`), then ``await record()``.
+    async def _keep(self, stored, answer, record):
+        """Answer `stored` (a manifest upstream gave for a tag), then ``await record()``.
 
         The manifest's digest flight is held while it is recorded, so that a request for it
         by digest waits for the record instead of fetching it again. When another request

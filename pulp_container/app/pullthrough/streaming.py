@@ -99,8 +99,8 @@ class Streaming:
         if self.beacon is not None:
             self.beacon.mark()
 
-    def _quiet_for(self, quiet):
-        if self.active or self.clock() - self.since < quiet:
+    def _quiet_for(self, now, quiet):
+        if self.active or now - self.since < quiet:
             return False
         return self.beacon is None or self.beacon.age() >= quiet
 
@@ -109,7 +109,7 @@ class Streaming:
         passed."""
         deadline = self.clock() + hold_off
         while (now := self.clock()) < deadline and not self.stopping:
-            if self._quiet_for(quiet):
+            if self._quiet_for(now, quiet):
                 return
             await asyncio.sleep(min(quiet / 3, deadline - now))
 

@@ -282,56 +282,48 @@ def test_tags_are_the_cached_ones():
     assert run(make_store(index, FakeUpstream(never)).tags(None)) == ["latest", "v1"]
 
 
-def test_a_fetched_manifest_is_answered_before_it_is_recorded():
-    index, upstream, flights = (
-        FakeIndex(),
-        FakeUpstream(lambda method, ref: ok(FIRST)),
-        Flights(),
-    )
+def answering_early(respond):
+    """A store over a fake cache whose records wait for ``index.recording``, and the flights
+    (returning as soon as the work answers) it runs."""
+    index, flights = FakeIndex(), Flights()
+    return index, make_store(index, FakeUpstream(respond), once=flights.once), flights
+
+
+async def answered_then_recorded(index, flights, lookup):
+    """What `lookup` answered, and the records made by then; lets the records go on after."""
     index.recording.clear()
+    manifest = await lookup
+    recorded_when_answered = list(index.calls)
+    index.recording.set()
+    await asyncio.gather(*flights.tasks)
+    return manifest, recorded_when_answered
 
-    async def pull():
-        manifest = await make_store(index, upstream, once=flights.once).manifest_by_tag("latest")
-        recorded_when_answered = list(index.calls)
-        index.recording.set()
-        await asyncio.gather(*flights.tasks)
-        return manifest, recorded_when_answered
 
-    manifest, recorded_when_answered = run(pull())
+def test_a_fetched_manifest_is_answered_before_it_is_recorded():
+    index, store, flights = answering_early(lambda method, ref: ok(FIRST))
+    manifest, recorded_when_answered = run(
+        answered_then_recorded(index, flights, store.manifest_by_tag("latest"))
+    )
     assert manifest.data == FIRST
     assert recorded_when_answered == []
     assert index.calls == [("record", "latest", digest_of(FIRST))]
 
 
-def test_the_digest_of_a_tag_being_recorded_is_held_until_it_is_recorded():
-    index, upstream, flights = (
-        FakeIndex(),
-        FakeUpstream(lambda method, ref: ok(FIRST)),
-        Flights(),
-    )
-    run(make_store(index, upstream, once=flights.once).manifest_by_tag("latest"))
-    digest = digest_of(FIRST)
+def test_a_tag_fetch_takes_its_manifests_digest_flight_while_recording():
+    index, store, flights = answering_early(lambda method, ref: ok(FIRST))
+    run(answered_then_recorded(index, flights, store.manifest_by_tag("latest")))
     assert flights.keys == [
         "manifest:dist:library/busybox:latest",
-        f"manifest:dist:library/busybox:{digest}",
+        f"manifest:dist:library/busybox:{digest_of(FIRST)}",
     ]
 
 
 def test_a_manifest_by_digest_is_answered_before_it_is_recorded():
     digest = digest_of(FIRST)
-    index, upstream, flights = (
-        FakeIndex(),
-        FakeUpstream(lambda method, ref: ok(FIRST)),
-        Flights(),
+    index, store, flights = answering_early(lambda method, ref: ok(FIRST))
+    manifest, recorded_when_answered = run(
+        answered_then_recorded(index, flights, store.manifest_by_digest(digest))
     )
-    index.recording.clear()
-
-    async def pull():
-        manifest = await make_store(index, upstream, once=flights.once).manifest_by_digest(digest)
-        assert index.calls == []
-        index.recording.set()
-        await asyncio.gather(*flights.tasks)
-        return manifest
-
-    assert run(pull()).digest == digest
+    assert manifest.digest == digest
+    assert recorded_when_answered == []
     assert index.calls == [("record", digest, digest)]

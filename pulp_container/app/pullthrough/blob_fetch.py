@@ -182,7 +182,11 @@ class PendingBlob:
         try:
             fd = os.open(progress.path, os.O_RDONLY)
         except (FileNotFoundError, TypeError):
-            return None  # stored and moved, or gone
+            # Being stored (the file moved) or gone: once the fetch has ended, the cache says
+            # which. Looking before then can find the artifact saved but not yet linked.
+            while not progress.ended:
+                await lease.notifier.wait(self.key, POLL)
+            return None
         return Feed(self.key, progress.owner, fd, progress.size, progress)
 
     async def _attach(self, seen):

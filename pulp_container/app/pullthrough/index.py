@@ -17,20 +17,24 @@ pulled through it.
 """
 
 import functools
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
 from asgiref.sync import sync_to_async
+from django.db.models import OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
-from pulpcore.plugin.models import ContentArtifact
+from pulpcore.plugin.models import Artifact, ContentArtifact, RemoteArtifact
 from pulpcore.plugin.util import get_domain
 
 from pulp_container.app.models import Blob, Manifest, PullThroughAnswer
 from pulp_container.app.oci.manifest import parse_manifest
-from pulp_container.app.oci.reference import is_valid_digest
+from pulp_container.app.oci.reference import is_valid_digest, parse_digest
 from pulp_container.app.pullthrough import ingest, resolver
 from pulp_container.app.pullthrough.streaming import later
+from pulp_container.app.registry.compiled import CompiledQuery
 from pulp_container.app.registry.connections import replacing_broken_connection
 from pulp_container.app.registry.store import StoredBlob, StoredManifest
 
@@ -47,6 +51,38 @@ def _writing(function):
         thread_sensitive=False,
         executor=_writes,
     )
+
+
+def _blobs(relative_path, digest, remote):
+    """The ContentArtifact of the blob `digest` (`relative_path` is the digest too) as
+    (pk, artifact_id, linked size): the size a RemoteArtifact of `remote` (the name's
+    ContainerRemote) gives it, -1 when that one does not know the size, None when there is
+    none."""
+    from_remote = RemoteArtifact.objects.filter(
+        content_artifact=OuterRef("pk"), remote_id=remote
+    ).annotate(known_size=Coalesce("size", Value(-1)))
+    return (
+        ContentArtifact.objects.filter(
+            relative_path=relative_path,
+            content__in=Blob.objects.filter(digest=digest, _pulp_domain=get_domain()).values("pk"),
+        )
+        .annotate(linked_size=Subquery(from_remote.values("known_size")[:1]))
+        .values_list("pk", "artifact_id", "linked_size")[:1]
+    )
+
+
+def _artifacts(algorithm, encoded):
+    """An Artifact whose `algorithm` checksum is `encoded`, as (pk,)."""
+    return Artifact.objects.filter(pulp_domain=get_domain(), **{algorithm: encoded}).values_list(
+        "pk"
+    )[:1]
+
+
+# Looked up for every blob request of a pulled-through name: compiled once per process
+# (``registry/compiled.py``).
+_blob_query = CompiledQuery(_blobs)
+_artifact_queries = {}  # algorithm -> CompiledQuery of _artifacts
+_NO_REMOTE = uuid.UUID(int=0)  # before the name has a cache, no RemoteArtifact is its own
 
 
 @dataclass(frozen=True)
@@ -141,35 +177,40 @@ class CacheIndex:
         return await sync_to_async(self.blob_now)(digest)
 
     def blob_now(self, digest):
-        """What `blob` answers, blocking (for callers already in the ORM's thread)."""
-        content_artifact = (
-            ContentArtifact.objects.filter(
-                relative_path=digest,
-                content__in=Blob.objects.filter(digest=digest, _pulp_domain=get_domain()).values(
-                    "pk"
-                ),
-            )
-            .select_related("artifact", "artifact__pulp_domain")
-            .first()
+        """What `blob` answers, blocking (for callers already in the ORM's thread). One or two
+        queries compiled once per process, and a third to load a stored blob's ContentArtifact
+        for serving."""
+        cache = self.cache
+        remote = cache.remote_pk if cache is not None else _NO_REMOTE
+        rows = _blob_query.rows(
+            (get_domain().pk,), relative_path=digest, digest=digest, remote=remote
         )
-        linked, size = False, None
-        if content_artifact is not None and self.cache is not None:
-            sizes = list(
-                content_artifact.remoteartifact_set.filter(
-                    remote_id=self.cache.remote_pk
-                ).values_list("size", flat=True)[:1]
+        pk, artifact_id, linked_size = rows[0] if rows else (None, None, None)
+        linked = linked_size is not None
+        size = linked_size if linked and linked_size >= 0 else None
+        if artifact_id is not None:
+            content_artifact = (
+                ContentArtifact.objects.select_related("artifact", "artifact__pulp_domain")
+                .filter(pk=pk)
+                .first()
             )
-            linked, size = bool(sizes), (sizes[0] if sizes else None)
-        if content_artifact is not None and content_artifact.artifact_id is not None:
-            stored = StoredBlob(digest=digest, content_artifact=content_artifact)
-            return CachedBlob(stored=stored, linked=linked, size=size, in_pulp=True)
-        in_pulp = ingest.stored_artifact(digest) is not None
-        return CachedBlob(stored=None, linked=linked, size=size, in_pulp=in_pulp)
+            if content_artifact is not None:
+                stored = StoredBlob(digest=digest, content_artifact=content_artifact)
+                return CachedBlob(stored=stored, linked=linked, size=size, in_pulp=True)
+        return CachedBlob(
+            stored=None, linked=linked, size=size, in_pulp=self.holds_bytes_now(digest)
+        )
 
     @staticmethod
     def holds_bytes_now(digest):
         """Whether Pulp holds the bytes of `digest` (for whatever repository). Blocking."""
-        return ingest.stored_artifact(digest) is not None
+        parsed = parse_digest(digest)
+        query = _artifact_queries.get(parsed.algorithm)
+        if query is None:
+            query = _artifact_queries[parsed.algorithm] = CompiledQuery(
+                functools.partial(_artifacts, parsed.algorithm)
+            )
+        return bool(query.rows((get_domain().pk,), encoded=parsed.encoded))
 
     async def tags(self, page_request):
         return await sync_to_async(self._tags)(page_request)

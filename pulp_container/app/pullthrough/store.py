@@ -61,7 +61,7 @@ def read_manifest(body, headers, where, requested=None):
 
 
 class PullThroughStore:
-    """Lookups of one pulled-through name; the methods are coroutines.
+    """Lookups of one pulled-through name; the methods are coroutines but `blob`.
 
     Args:
         key: names this name in single-flight keys (distribution and upstream name).
@@ -247,9 +247,12 @@ class PullThroughStore:
 
     # --- blobs and tags ---------------------------------------------------------------------
 
-    async def blob(self, digest):
-        """A StoredBlob this name holds, else a pending blob that fetches on opening."""
-        found = await self.index.blob(digest)
+    def blob(self, digest):
+        """A StoredBlob this name holds, else a pending blob that fetches on opening.
+
+        Blocking, unlike the other methods: the registry looks it up in the ORM's thread, in
+        the trip that resolved the name (``RegistryHandler.resolve``)."""
+        found = self.index.blob_now(digest)
         if found.stored is not None and found.linked:
             return found.stored
         return self.pending_blob(self, digest, found)

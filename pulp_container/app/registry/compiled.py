@@ -24,8 +24,8 @@ class CompiledQuery:
     """Rows of a ``values_list`` queryset, compiled once per shape.
 
     Args:
-        build: ``build(**values)`` returns the queryset for `values`, each a string or a list
-            of strings; called with placeholders of the same shape to compile it.
+        build: ``build(**values)`` returns the queryset for `values`, each a string, a list
+            of strings or a UUID; called with placeholders of the same shape to compile it.
     """
 
     def __init__(self, build):
@@ -39,7 +39,7 @@ class CompiledQuery:
         Args:
             shape: a hashable naming what the SQL text depends on besides `values` (e.g. the
                 length of a list value, the domain).
-            values: the strings and lists of strings the query varies in.
+            values: the strings, lists of strings and UUIDs the query varies in.
         """
         compiled = self._compiled.get(shape)
         if compiled is None:
@@ -54,7 +54,11 @@ class CompiledQuery:
     def _compile(self, values):
         slots, placeholders = {}, {}
         for key, value in values.items():
-            if isinstance(value, str):
+            if isinstance(value, uuid.UUID):
+                mark = uuid.uuid4()  # a UUID field takes only a UUID
+                slots[mark] = _Slot(key, None)
+                placeholders[key] = mark
+            elif isinstance(value, str):
                 slots[self._placeholder(key)] = _Slot(key, None)
                 placeholders[key] = self._placeholder(key)
             else:
@@ -64,17 +68,22 @@ class CompiledQuery:
         queryset = self._build(**placeholders)
         compiler = queryset.query.get_compiler(using=queryset.db)
         sql, params = compiler.as_sql()
-        found = [p for p in params if isinstance(p, str) and p in slots]
-        if sorted(found) != sorted(slots) or self._marker in sql:
+        found = [p for p in params if _marks(p) and p in slots]
+        if sorted(map(str, found)) != sorted(map(str, slots)) or self._marker in sql:
             return _NOT_KEPT
         fields = [column[0] for column in compiler.select[0 : compiler.col_count]]
         return _Compiled(
             sql=sql,
-            params=tuple(slots.get(p, p) if isinstance(p, str) else p for p in params),
+            params=tuple(slots.get(p, p) if _marks(p) else p for p in params),
             using=queryset.db,
             compiler=compiler,
             converters=compiler.get_converters(fields),
         )
+
+
+def _marks(param):
+    """Whether `param` may be a placeholder."""
+    return isinstance(param, (str, uuid.UUID))
 
 
 class _Slot(NamedTuple):

@@ -104,7 +104,7 @@ class FakeIndex:
         previous = self.answers[reference]
         self.answers[reference] = Answer(previous.digest, previous.missing, 0.0)
 
-    async def blob(self, digest):
+    def blob_now(self, digest):
         return self.blobs.get(digest, Blob(stored=None, linked=False))
 
     async def tags(self, page_request):

@@ -3,15 +3,17 @@
 The first request takes the blob's lease (``lease.py``) and starts the fetch in a task of its
 own: the response of the remote's RegistryHttpDownloader (which answers upstream's auth
 challenges) is written to a file in the working directory. As soon as upstream's headers
-arrive the lease says where that file is and how big the blob is; from then on every client,
-the one that started the fetch included, reads the file as it grows and streams it (``Feed``).
+arrive the lease says where that file is and how big the blob is; from then on every client
+streams the blob as it arrives (``Feed``): clients in the process that fetches take the
+newest bytes from memory and the older ones from the file, clients in other processes read
+the file as it grows.
 Not pulpcore's streaming of remote artifacts: that one ties the fetch to one client's
 response and fetches once per client. So:
 
 * one upstream request per blob, however many clients and content app processes ask at once
   (processes on other hosts wait for the stored blob instead of reading the file);
 * a client going away stops only its own reading; the fetch goes on for the others;
-* every reader sends the bytes as they land in the file but holds back the last ones until the
+* every reader sends the bytes as they come but holds back the last ones until the
   fetch has checked all the bytes against the digest; when the check fails or upstream breaks
   off, nothing is stored and every reader is cut off before the end, so no client takes a
   partial or wrong blob for a whole one;
@@ -24,6 +26,7 @@ processes of the host follow the lease in the database and the file's size.
 """
 
 import asyncio
+import functools
 import hashlib
 import os
 import tempfile
@@ -40,6 +43,7 @@ from pulpcore.plugin.models import Artifact
 from pulp_container.app import errors
 from pulp_container.app.oci.digest import DigestVerifier
 from pulp_container.app.pullthrough import failures, flights, lease
+from pulp_container.app.pullthrough.received import Behind, Received
 from pulp_container.app.pullthrough.streaming import streaming
 from pulp_container.constants import HEADER_CONTENT_LENGTH
 
@@ -47,7 +51,7 @@ log = getLogger(__name__)
 
 CHUNK = 1024 * 1024
 # Bytes at the end of a blob of known size that a reader holds back until the fetch verified
-# the whole blob (the rest is sent as soon as it is in the file).
+# the whole blob (the rest is sent as soon as it arrives).
 TAIL = 64 * 1024
 # Seconds a reader at the end of the file waits before looking again, and between looks at
 # the lease while the file does not grow.
@@ -82,6 +86,8 @@ class Progress:
     ended: bool = False
     published: asyncio.Event = field(default_factory=asyncio.Event)
     """Set once ``path`` and ``size`` are known, or the fetch ended without them."""
+    received: Received = field(default_factory=Received)
+    """The bytes received so far: the newest in memory, the others in the file at ``path``."""
 
 
 class PendingBlob:
@@ -240,7 +246,7 @@ class PendingBlob:
                 )
                 verifier = DigestVerifier(self.digest)
                 try:
-                    await _receive(response, fd, verifier, lambda: notify(key))
+                    await _receive(response, fd, verifier, progress.received, lambda: notify(key))
                 finally:
                     os.close(fd)
                     await publishing
@@ -282,22 +288,33 @@ class PendingBlob:
             notify(key)
 
 
-async def _receive(response, fd, verifier, notify):
-    """Write the body of `response` to `fd` as it arrives, feeding `verifier`: each chunk is
-    hashed in a thread (hashlib lets go of the GIL) while the next one is read and the event
-    loop serves the readers."""
-    loop = asyncio.get_running_loop()
-    hashing = None
-    with streaming:
-        async for chunk in response.content.iter_chunked(CHUNK):
-            _write(fd, chunk)
-            notify()
-            streaming.tick()
-            if hashing is not None:
-                await hashing
-            hashing = loop.run_in_executor(_verifying, verifier.update, chunk)
-        if hashing is not None:
-            await hashing
+async def _receive(response, fd, verifier, received, notify):
+    """Take the body of `response` as it arrives (``received.py``): readers of this process
+    are woken for each chunk and may send it at once; behind the reading, one thread hashes
+    the chunks into `verifier` and another writes them to `fd`."""
+    hashing = Behind(verifier.update, _verifying)
+    # The writing thread has a descriptor of its own and closes it after its last write: the
+    # caller closing `fd` can then never cut a write short (nor send it to a file opened later
+    # under the same number), even when this coroutine is cancelled.
+    own_fd = os.dup(fd)
+    writing = Behind(
+        functools.partial(_write, own_fd),
+        _file_writes,
+        landed=lambda: (received.landed(), notify()),
+        finished=functools.partial(os.close, own_fd),
+    )
+    try:
+        with streaming:
+            async for chunk in response.content.iter_chunked(CHUNK):
+                received.arrived(chunk)
+                notify()
+                streaming.tick()
+                await hashing.put(chunk)
+                await writing.put(chunk)
+    finally:
+        # Also when upstream broke off: `verifier` and the file are done with once this returns.
+        await hashing.close()
+        await writing.close()
 
 
 def _write(fd, data):
@@ -314,7 +331,9 @@ def _lower_priority():
 # and sha512 most); clients do not wait for them, so their threads yield the CPU to others.
 _hashing = ThreadPoolExecutor(max_workers=2, initializer=_lower_priority)
 # The sha256 of the bytes as they arrive, at normal priority: readers wait for it at the end.
-_verifying = ThreadPoolExecutor(max_workers=4)
+_verifying = ThreadPoolExecutor(max_workers=4, thread_name_prefix="pull-through-verifying")
+# Writing the bytes to the fetch's file as they arrive; readers in other processes wait for it.
+_file_writes = ThreadPoolExecutor(max_workers=4, thread_name_prefix="pull-through-file-writes")
 
 
 def _file_digests(path, verified):
@@ -372,7 +391,7 @@ class Feed:
                     else:
                         end = self.size if verified else self.size - held_back
                         wanted = min(CHUNK, end - offset)
-                    data = os.pread(self.fd, wanted, offset) if wanted > 0 else b""
+                    data = self._read(offset, wanted)
                     if data:
                         offset += len(data)
                         streaming.tick()
@@ -396,6 +415,13 @@ class Feed:
                     yield held
         finally:
             self.close()
+
+    def _read(self, offset, wanted):
+        if wanted <= 0:
+            return b""
+        if self.progress is not None:  # the fetch runs here: the newest bytes are in memory
+            return self.progress.received.read(self.fd, offset, wanted)
+        return os.pread(self.fd, wanted, offset)
 
     async def _verified(self):
         """Whether the fetch has all the bytes and they match the digest.

@@ -173,18 +173,19 @@ class RegistryHttpDownloader(HttpDownloader):
         return await super()._run(extra_data=extra_data)
 
     @contextlib.asynccontextmanager
-    async def response(self, method="GET"):
+    async def response(self, method="GET", read_bufsize=None):
         """The response to one `method` request of the URL, after answering an auth challenge
         once; no retries, no status raised, the body left for the caller to read.
 
         For pull-through, which decides itself what an answer means and streams blobs as they
-        arrive.
+        arrive. `read_bufsize`: how many bytes of the body aiohttp reads ahead of the caller
+        (twice that at most; aiohttp's default is 64 KiB).
 
         Raises:
             aiohttp.ClientError, asyncio.TimeoutError: no answer.
         """
         sent = await self.registry_auth.authorization(self.scope, self._fetch_token)
-        response = await self._send(method, sent)
+        response = await self._send(method, sent, read_bufsize)
         try:
             if response.status == 401:
                 retry_with = await self.registry_auth.answer(
@@ -195,7 +196,7 @@ class RegistryHttpDownloader(HttpDownloader):
                 )
                 if retry_with is not None:
                     response.release()
-                    response = await self._send(method, retry_with)
+                    response = await self._send(method, retry_with, read_bufsize)
             yield response
         finally:
             response.release()
@@ -218,12 +219,17 @@ class RegistryHttpDownloader(HttpDownloader):
                     chunks.append(chunk)
             return response.status, response.headers, b"".join(chunks)
 
-    async def _send(self, method, authorization):
+    async def _send(self, method, authorization, read_bufsize=None):
         headers = dict(self.request_headers)
         if authorization:
             headers[HEADER_AUTHORIZATION] = authorization
         return await self.session.request(
-            method, self.url, headers=headers, proxy=self.proxy, proxy_auth=self.proxy_auth
+            method,
+            self.url,
+            headers=headers,
+            proxy=self.proxy,
+            proxy_auth=self.proxy_auth,
+            read_bufsize=read_bufsize,
         )
 
     async def _fetch_token(self, request, basic):

@@ -30,7 +30,6 @@ import functools
 import hashlib
 import os
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -44,7 +43,7 @@ from pulp_container.app import errors
 from pulp_container.app.oci.digest import DigestVerifier
 from pulp_container.app.pullthrough import failures, flights, lease
 from pulp_container.app.pullthrough.received import Behind, Received
-from pulp_container.app.pullthrough.streaming import streaming
+from pulp_container.app.pullthrough.streaming import lower_thread_priority, streaming
 from pulp_container.constants import HEADER_CONTENT_LENGTH
 
 log = getLogger(__name__)
@@ -323,13 +322,9 @@ def _write(fd, data):
         view = view[os.write(fd, view) :]
 
 
-def _lower_priority():
-    os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
-
-
 # The checksums pulpcore keeps besides the blob's digest cost ~0.3 s of CPU per 50 MiB (sha384
 # and sha512 most); clients do not wait for them, so their threads yield the CPU to others.
-_hashing = ThreadPoolExecutor(max_workers=2, initializer=_lower_priority)
+_hashing = ThreadPoolExecutor(max_workers=2, initializer=lower_thread_priority)
 # The sha256 of the bytes as they arrive, at normal priority: readers wait for it at the end.
 _verifying = ThreadPoolExecutor(max_workers=4, thread_name_prefix="pull-through-verifying")
 # Writing the bytes to the fetch's file as they arrive; readers in other processes wait for it.

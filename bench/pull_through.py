@@ -22,7 +22,7 @@ Before every measurement Pulp is let settle (``settle``): work the cache leaves 
 blob streams (checksums, the version task) is done before the next pull starts, in whichever
 column that pull counts.
 
-Usage: .venv/bin/python bench/pull_through.py [--rounds 3] [--checksums sha256]
+Usage: .venv/bin/python bench/pull_through.py [--rounds 5] [--checksums sha256]
        .venv/bin/python bench/pull_through.py --api URL --registry HOST:PORT
 """
 
@@ -144,7 +144,7 @@ def first_byte_seconds(url, token=False):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3, help="cold/warm rounds (median)")
+    parser.add_argument("--rounds", type=int, default=5, help="cold/warm rounds (median)")
     parser.add_argument("--clients", type=int, default=20, help="concurrent cold pulls")
     parser.add_argument("--api", help="REST API URL of a running Pulp (else start one)")
     parser.add_argument("--registry", help="HOST:PORT of its content app")

@@ -48,6 +48,12 @@ class CompiledQuery:
             return list(self._build(**values))
         return compiled.run(values)
 
+    def kept(self, shape):
+        """Whether the SQL of `shape` was compiled and kept: None before `rows` was asked for
+        it, False when the ORM builds that query on every call (see the module's docstring)."""
+        compiled = self._compiled.get(shape)
+        return None if compiled is None else compiled is not _NOT_KEPT
+
     def _placeholder(self, key, index=None):
         return f"{self._marker}:{key}" if index is None else f"{self._marker}:{key}:{index}"
 

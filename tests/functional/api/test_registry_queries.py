@@ -6,7 +6,8 @@ registry requests to it in-process with aiohttp's test client. Every database co
 execute wrapper counting statements, so the count covers pulpcore's middleware, the auth, the
 distribution match and the lookups, in whatever thread they run. It measures once, then adds
 many repositories, versions, tags named ``latest`` and manifests, and measures again: the counts
-must be equal, and small.
+must be equal, and small. Another script checks that the queries a pull makes on every request
+stay compiled once per process.
 """
 
 import json
@@ -207,9 +208,9 @@ def server(request, pulp_server, pulp_server_basic):
     return pulp_server if request.param == "token" else pulp_server_basic
 
 
-def test_queries_per_request_do_not_grow_with_the_database(server, tmp_path):
-    script = tmp_path / "count_queries.py"
-    script.write_text(SCRIPT)
+def run_in_pulp(server, path, script, *args):
+    """Run `script` (written to `path`) in `server`'s environment; what its RESULT line says."""
+    path.write_text(script)
     data = server.data_dir
     env = dict(
         os.environ,
@@ -219,7 +220,7 @@ def test_queries_per_request_do_not_grow_with_the_database(server, tmp_path):
         **server.extra_env,
     )
     result = subprocess.run(
-        [sys.executable, str(script), *GROWTH],
+        [sys.executable, str(path), *args],
         check=False,
         cwd=REPO_ROOT,
         env=env,
@@ -229,9 +230,56 @@ def test_queries_per_request_do_not_grow_with_the_database(server, tmp_path):
     )
     lines = [line for line in result.stdout.splitlines() if line.startswith("RESULT ")]
     assert result.returncode == 0 and lines, result.stdout[-3000:] + result.stderr[-6000:]
-    counts = json.loads(lines[-1][len("RESULT ") :])
+    return json.loads(lines[-1][len("RESULT ") :])
+
+
+def test_queries_per_request_do_not_grow_with_the_database(server, tmp_path):
+    counts = run_in_pulp(server, tmp_path / "count_queries.py", SCRIPT, *GROWTH)
     assert counts["large"] == counts["small"]
     tokens = "PULP_TOKEN_AUTH_DISABLED" not in server.extra_env
     for name, count in counts["small"].items():
         limit = MAX_PUBLIC if name.startswith("public") or tokens else MAX_PRIVATE
         assert count <= limit, (name, count)
+
+
+# Every query a pull makes on each request, as its call site makes it: compiled once per
+# process (registry/compiled.py). A query the ORM folds its values into is not kept and costs
+# the ORM's CPU on every request again; the counts above cannot tell (the same one statement).
+KEPT_SCRIPT = """
+import json
+import uuid
+
+import django
+
+django.setup()
+
+from pulpcore.plugin.util import get_domain  # noqa: E402
+
+from pulp_container.app.pullthrough import index, names, resolver  # noqa: E402
+from pulp_container.app.registry import served  # noqa: E402
+
+NAME = "cache/library/busybox"
+DIGEST = "sha256:" + "a" * 64
+domain = get_domain().pk
+prefixes = names.ancestors(NAME)
+
+served.find(NAME)
+resolver.find(NAME)
+resolver._cache_of("cache", "library/busybox")
+index.CacheIndex.holds_bytes_now(DIGEST)
+index._blob_query.rows((domain,), relative_path=DIGEST, digest=DIGEST, remote=uuid.uuid4())
+
+kept = {
+    "served.find": served._query.kept((domain, len(prefixes))),
+    "resolver.find": resolver._distribution_query.kept((domain, len(prefixes))),
+    "resolver.cache_of": resolver._cache_query.kept((domain,)),
+    "index.blob_now": index._blob_query.kept((domain,)),
+    "index.holds_bytes_now": index._artifact_queries["sha256"].kept((domain,)),
+}
+print("RESULT " + json.dumps(kept))
+"""
+
+
+def test_the_queries_of_every_pull_stay_compiled(pulp_server, tmp_path):
+    kept = run_in_pulp(pulp_server, tmp_path / "kept.py", KEPT_SCRIPT)
+    assert kept == dict.fromkeys(kept, True) and len(kept) == 5, kept

@@ -11,6 +11,18 @@ import pytest
 from pulp_container.app.pullthrough.received import Behind, Received
 
 
+class SlowWork:
+    """Work that holds its thread until `release` is set, then keeps the chunk in `done`."""
+
+    def __init__(self):
+        self.release = threading.Event()
+        self.done = []
+
+    def work(self, chunk):
+        self.release.wait(5)
+        self.done.append(chunk)
+
+
 @pytest.fixture
 def executor():
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -65,28 +77,23 @@ def test_work_runs_on_every_chunk_in_order_then_finishes(executor):
 
 
 def test_put_waits_while_more_than_the_window_is_behind(executor):
-    release = threading.Event()
-    done = []
-
-    def slow(chunk):
-        release.wait(5)
-        done.append(chunk)
+    slow = SlowWork()
 
     async def scenario():
-        behind = Behind(slow, executor, window=10)
+        behind = Behind(slow.work, executor, window=10)
         await behind.put(b"x" * 6)  # taken by the thread, which waits
         await asyncio.sleep(0.05)
         await behind.put(b"y" * 4)  # 10 bytes behind: not more than the window
         waiting = asyncio.ensure_future(behind.put(b"z"))
         await asyncio.sleep(0.05)
         held = not waiting.done()
-        release.set()
+        slow.release.set()
         await waiting
         await behind.close()
         return held
 
     assert asyncio.run(scenario()) is True
-    assert b"".join(done) == b"x" * 6 + b"y" * 4 + b"z"
+    assert b"".join(slow.done) == b"x" * 6 + b"y" * 4 + b"z"
 
 
 def test_the_first_error_stops_the_work_and_is_raised_by_put_and_close(executor):
@@ -113,21 +120,16 @@ def test_the_first_error_stops_the_work_and_is_raised_by_put_and_close(executor)
 
 
 def test_close_waits_for_the_work_even_when_its_caller_is_cancelled(executor):
-    release = threading.Event()
-    done = []
-
-    def slow(chunk):
-        release.wait(5)
-        done.append(chunk)
+    slow = SlowWork()
 
     async def scenario():
-        behind = Behind(slow, executor)
+        behind = Behind(slow.work, executor)
         await behind.put(b"a")
         closing = asyncio.ensure_future(behind.close())
         await asyncio.sleep(0.05)
         closing.cancel()
-        release.set()
+        slow.release.set()
         await asyncio.wait_for(asyncio.shield(behind.task), 5)
 
     asyncio.run(scenario())
-    assert done == [b"a"]
+    assert slow.done == [b"a"]

@@ -1,0 +1,142 @@
+"""REST serializers of container remotes and pull-through remotes."""
+
+from gettext import gettext as _
+from urllib.parse import urlparse
+
+from rest_framework import serializers
+
+from pulpcore.plugin.models import Remote
+from pulpcore.plugin.serializers import RemoteSerializer
+
+from .. import models
+from ..oci import reference
+
+TAG_FILTER_ALIASES = {"includes": "include_tags", "excludes": "exclude_tags"}
+
+
+def validate_registry_url(url):
+    """A remote's url must be a registry's address: http(s)://host[:port][/prefix]."""
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise serializers.ValidationError(
+            _("Enter the registry's address as http(s)://host[:port], got '{}'.").format(url)
+        )
+    try:
+        parsed.port
+    except ValueError:
+        raise serializers.ValidationError(_("'{}' has an invalid port.").format(url))
+    return url
+
+
+class ContainerRemoteSerializer(RemoteSerializer):
+    """An upstream registry and the repository on it that a sync reads."""
+
+    upstream_name = serializers.CharField(
+        help_text=_("Name of the repository on the upstream registry, e.g. 'library/busybox'.")
+    )
+    include_tags = serializers.ListField(
+        child=serializers.CharField(max_length=255),
+        allow_null=True,
+        required=False,
+        help_text=_("Tags to sync; shell-style wildcards ('v1.*'). Null or empty: all tags."),
+    )
+    exclude_tags = serializers.ListField(
+        child=serializers.CharField(max_length=255),
+        allow_null=True,
+        required=False,
+        help_text=_("Tags to leave out; shell-style wildcards ('*-rc')."),
+    )
+    includes = serializers.ListField(
+        child=serializers.CharField(max_length=255),
+        allow_null=True,
+        required=False,
+        write_only=True,
+        help_text=_("Newer name of include_tags, accepted on writes."),
+    )
+    excludes = serializers.ListField(
+        child=serializers.CharField(max_length=255),
+        allow_null=True,
+        required=False,
+        write_only=True,
+        help_text=_("Newer name of exclude_tags, accepted on writes."),
+    )
+    policy = serializers.ChoiceField(
+        help_text=_(
+            "immediate: download every blob on sync; on_demand: fetch a blob on its first pull "
+            "and keep it; streamed: fetch a blob on every pull and never keep it."
+        ),
+        choices=Remote.POLICY_CHOICES,
+        default=Remote.IMMEDIATE,
+    )
+
+    class Meta:
+        fields = RemoteSerializer.Meta.fields + (
+            "upstream_name",
+            "include_tags",
+            "exclude_tags",
+            "includes",
+            "excludes",
+        )
+        model = models.ContainerRemote
+
+    def get_hidden_fields(self, obj):
+        """Secrets only: the alias names of the tag filters are not hidden values."""
+        return [f for f in super().get_hidden_fields(obj) if f["name"] not in TAG_FILTER_ALIASES]
+
+    def validate(self, data):
+        """Fold the newer names ``includes``/``excludes`` into the tag filters."""
+        for alias, field in TAG_FILTER_ALIASES.items():
+            if alias in data:
+                if field in data:
+                    raise serializers.ValidationError(
+                        {alias: _("Give either '{}' or '{}', not both.").format(alias, field)}
+                    )
+                data[field] = data.pop(alias)
+        return super().validate(data)
+
+    def validate_url(self, url):
+        return validate_registry_url(super().validate_url(url))
+
+    def validate_upstream_name(self, name):
+        try:
+            return reference.validate_name(name)
+        except ValueError as error:
+            raise serializers.ValidationError(str(error))
+
+
+def _name_patterns(help_text):
+    return serializers.ListField(
+        child=serializers.CharField(max_length=255, allow_blank=False),
+        allow_null=True,
+        required=False,
+        help_text=help_text,
+    )
+
+
+class ContainerPullThroughRemoteSerializer(RemoteSerializer):
+    """An upstream registry that a pull-through distribution fetches from on demand."""
+
+    includes = _name_patterns(
+        _(
+            "Upstream repository names that may be pulled through, as shell-style wildcards "
+            "('library/*'). Null or empty: every name."
+        )
+    )
+    excludes = _name_patterns(
+        _("Upstream repository names that may not be pulled through; shell-style wildcards.")
+    )
+    policy = serializers.ChoiceField(
+        help_text=_(
+            "Always on_demand: a blob is fetched on its first pull and kept; manifests are "
+            "kept as they are fetched."
+        ),
+        choices=[(Remote.ON_DEMAND, Remote.ON_DEMAND)],
+        default=Remote.ON_DEMAND,
+    )
+
+    class Meta:
+        fields = RemoteSerializer.Meta.fields + ("includes", "excludes")
+        model = models.ContainerPullThroughRemote
+
+    def validate_url(self, url):
+        return validate_registry_url(super().validate_url(url))

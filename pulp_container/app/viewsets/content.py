@@ -1,0 +1,66 @@
+"""REST endpoints of container content: blobs, manifests and tags (read-only)."""
+
+from django_filters import CharFilter
+
+from pulpcore.plugin.viewsets import NAME_FILTER_OPTIONS, ContentFilter, ReadOnlyContentViewSet
+
+from .. import access_policies as policies
+from .. import models, serializers
+
+
+class BlobFilter(ContentFilter):
+    class Meta:
+        model = models.Blob
+        fields = {"digest": ["exact", "in"]}
+
+
+class ManifestFilter(ContentFilter):
+    class Meta:
+        model = models.Manifest
+        fields = {"digest": ["exact", "in"], "media_type": ["exact", "in"]}
+
+
+class TagFilter(ContentFilter):
+    digest = CharFilter(field_name="tagged_manifest__digest", help_text="Digest of the manifest.")
+
+    class Meta:
+        model = models.Tag
+        fields = {"name": NAME_FILTER_OPTIONS}
+
+
+class BlobViewSet(ReadOnlyContentViewSet):
+    """
+    Blobs are the configs and layers of images, addressed by their sha256 digest.
+    """
+
+    endpoint_name = "blobs"
+    queryset = models.Blob.objects.prefetch_related("_artifacts")
+    serializer_class = serializers.BlobSerializer
+    filterset_class = BlobFilter
+    DEFAULT_ACCESS_POLICY = policies.CONTENT
+
+
+class ManifestViewSet(ReadOnlyContentViewSet):
+    """
+    Manifests are image manifests, OCI indexes and Docker manifest lists, stored byte for byte.
+    """
+
+    endpoint_name = "manifests"
+    queryset = models.Manifest.objects.select_related("config_blob").prefetch_related(
+        "blobs", "listed_manifests", "manifest_list_links__image_manifest"
+    )
+    serializer_class = serializers.ManifestSerializer
+    filterset_class = ManifestFilter
+    DEFAULT_ACCESS_POLICY = policies.CONTENT
+
+
+class TagViewSet(ReadOnlyContentViewSet):
+    """
+    Tags name manifests; a repository version holds at most one tag of each name.
+    """
+
+    endpoint_name = "tags"
+    queryset = models.Tag.objects.select_related("tagged_manifest")
+    serializer_class = serializers.TagSerializer
+    filterset_class = TagFilter
+    DEFAULT_ACCESS_POLICY = policies.CONTENT

@@ -1,0 +1,54 @@
+"""REST endpoints of container distributions and pull-through distributions."""
+
+from django_filters import CharFilter
+
+from pulpcore.plugin.viewsets import (
+    NAME_FILTER_OPTIONS,
+    DistributionFilter,
+    DistributionViewSet,
+    RolesMixin,
+)
+
+from .. import access_policies as policies
+from .. import models, serializers
+
+
+class ContainerDistributionViewSet(DistributionViewSet, RolesMixin):
+    """
+    A container distribution serves a repository (its latest version) or one repository version
+    to registry clients at `registry_path`. Create, update and delete run as tasks.
+    """
+
+    endpoint_name = "container"
+    queryset = models.ContainerDistribution.objects.all()
+    serializer_class = serializers.ContainerDistributionSerializer
+    queryset_filtering_required_permission = "container.view_containerdistribution"
+    DEFAULT_ACCESS_POLICY = policies.DISTRIBUTION
+    LOCKED_ROLES = policies.DISTRIBUTION_ROLES
+
+
+class ContainerPullThroughDistributionFilter(DistributionFilter):
+    base_path = CharFilter(field_name="name_prefix", help_text="Filter by base_path.")
+    base_path__contains = CharFilter(field_name="name_prefix", lookup_expr="contains")
+    base_path__icontains = CharFilter(field_name="name_prefix", lookup_expr="icontains")
+
+    class Meta:
+        model = models.ContainerPullThroughDistribution
+        fields = {"name": NAME_FILTER_OPTIONS, "remote": ["exact"]}
+
+
+class ContainerPullThroughDistributionViewSet(DistributionViewSet, RolesMixin):
+    """
+    A pull-through distribution serves `<registry_path>/<upstream name>` for every repository
+    of its remote's registry. The first pull of a name fetches it from upstream and creates a
+    repository, a remote and a distribution for it; later pulls are answered from the copy.
+    Create, update and delete run as tasks.
+    """
+
+    endpoint_name = "pull-through"
+    queryset = models.ContainerPullThroughDistribution.objects.all()
+    serializer_class = serializers.ContainerPullThroughDistributionSerializer
+    filterset_class = ContainerPullThroughDistributionFilter
+    queryset_filtering_required_permission = "container.view_containerpullthroughdistribution"
+    DEFAULT_ACCESS_POLICY = policies.PULL_THROUGH_DISTRIBUTION
+    LOCKED_ROLES = policies.PULL_THROUGH_DISTRIBUTION_ROLES

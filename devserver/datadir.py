@@ -7,6 +7,7 @@ Layout::
     postgres/          the embedded PostgreSQL cluster, when no external server is configured
     media/ tmp/        pulpcore's artifact storage and working directory
     run/settings.py    what this run decides (ports, database socket); rewritten every start
+    run/processes.json the processes this run started, while any may run (runrecord.py)
     log/               one log file per process
 """
 
@@ -47,6 +48,7 @@ class DataDir:
         self.working = root / "tmp"
         self.static = root / "static"
         self.run_settings = root / "run" / "settings.py"
+        self.record = root / "run" / "processes.json"
         self.logs = root / "log"
 
     def ensure(self) -> bool:

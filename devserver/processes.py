@@ -2,7 +2,6 @@
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -10,6 +9,11 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import psutil
+
+from .runrecord import ProcessRef
+from .stopping import stop_groups
 
 BIN = Path(sys.executable).parent
 
@@ -52,24 +56,19 @@ class Service:
     argv: list[str]
     log: Path
     process: subprocess.Popen | None = field(default=None, repr=False)
+    ref: ProcessRef | None = field(default=None, repr=False)
 
     def start(self, env: dict) -> None:
+        """Start the process as the leader of a session and process group of its own."""
         out = self.log.open("ab")
         self.process = subprocess.Popen(
             self.argv, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
         out.close()
+        self.ref = ProcessRef.of(self.name, self.process.pid)
 
     def exited(self) -> int | None:
         return None if self.process is None else self.process.poll()
-
-    def signal(self, signum: int) -> None:
-        """Signal the process group this service's process leads (gunicorn's workers too)."""
-        if self.process is not None and self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signum)
-            except ProcessLookupError:
-                pass
 
 
 class Supervisor:
@@ -139,16 +138,27 @@ class Supervisor:
         except (urllib.error.URLError, OSError, ValueError):
             return None
 
+    def refs(self) -> list[ProcessRef]:
+        """The services started so far, for the run record."""
+        return [service.ref for service in self.services if service.ref is not None]
+
     def stop(self, timeout: float = 30) -> None:
-        """SIGTERM every service, wait, then SIGKILL what is left."""
-        for service in self.services:
-            service.signal(signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        for service in self.services:
-            if service.process is None:
-                continue
+        """Stop every service and wait until no process of theirs is left (see stopping.py)."""
+        started = [service.process for service in self.services if service.process is not None]
+        stop_groups(self.refs(), timeout, reap=started)
+        for process in started:
+            process.wait()
+
+
+def port_holder(port: int) -> str | None:
+    """Who listens on TCP `port` on this machine, as ``pid N (command line)``; None if no one."""
+    for connection in psutil.net_connections(kind="inet"):
+        if connection.status == psutil.CONN_LISTEN and connection.laddr.port == port:
+            if connection.pid is None:
+                return "a process of another user"
             try:
-                service.process.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                service.signal(signal.SIGKILL)
-                service.process.wait()
+                command = " ".join(psutil.Process(connection.pid).cmdline())
+            except psutil.Error:
+                command = "?"
+            return f"pid {connection.pid} ({command})"
+    return None

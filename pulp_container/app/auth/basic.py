@@ -56,6 +56,8 @@ def parse_basic(authorization):
     username, colon, password = decoded.partition(":")
     if not colon:
         raise CredentialsInvalid("Basic credentials have no ':' between user and password")
+    if "\x00" in decoded:
+        raise CredentialsInvalid("Basic credentials hold a NUL character")
     return Credentials(username, password)
 
 

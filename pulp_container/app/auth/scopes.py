@@ -44,6 +44,8 @@ def parse_scope(text: str) -> Scope:
     Raises:
         ScopeInvalid: when a part is missing.
     """
+    if not text.isprintable():
+        raise ScopeInvalid(f"scope {text!r} holds a control character")
     if text.count(":") < 2:
         raise ScopeInvalid(f"scope {text!r} is not of the form type:name:actions")
     resource_type, rest = text.split(":", 1)

@@ -13,6 +13,7 @@ without one it is answered 401 with a challenge naming the endpoint and the scop
 """
 
 import inspect
+import re
 from dataclasses import dataclass
 from logging import getLogger
 
@@ -85,7 +86,29 @@ def _translate_http_exception(request, exc):
         )
     if isinstance(exc, web.HTTPRequestRangeNotSatisfiable):
         return errors.RegistryError(errors.RANGE_INVALID, headers=dict(exc.headers))
+    if exc.status == 404 and getattr(request.match_info, "http_exception", None) is exc:
+        return _unrouted(request.path)
     return None
+
+
+# A registry endpoint's shape, whatever the name holds (the routes' names exclude line breaks).
+_ENDPOINT_SHAPE = re.compile(r"/v2/(?P<name>.+)/(?:manifests/[^/]+|blobs/[^/]+|tags/list)", re.S)
+
+
+def _unrouted(path):
+    """The error for a /v2/ path no route matched: an invalid name when it has the shape of a
+    registry endpoint (a line break, say), else no such endpoint."""
+    shape = _ENDPOINT_SHAPE.fullmatch(path)
+    if shape is not None:
+        try:
+            validate_name(shape["name"])
+        except FormatError as exc:
+            return errors.from_format_error(exc)
+    return errors.RegistryError(
+        errors.NAME_UNKNOWN,
+        detail={"path": path},
+        message=f"{path!r} is not an endpoint of this registry",
+    )
 
 
 def _tokens_only(request):

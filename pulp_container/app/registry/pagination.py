@@ -7,7 +7,11 @@ Pure: no Django, no aiohttp. The handlers fetch one item more than the page hold
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from pulp_container.app.errors import PAGINATION_NUMBER_INVALID, RegistryError
+from pulp_container.app.errors import (
+    NAME_INVALID,
+    PAGINATION_NUMBER_INVALID,
+    RegistryError,
+)
 
 # Without ``n`` a client gets this many entries and a Link to the rest; a larger ``n`` is
 # lowered to MAX_PAGE_SIZE (the spec lets a registry return fewer than asked).
@@ -35,11 +39,18 @@ class Page:
     """The ``last`` of the next page, or None when this page is the last."""
 
 
-def parse_page_request(query):
+def parse_page_request(query, last_invalid=NAME_INVALID):
     """Read ``n`` and ``last`` from a query mapping.
 
+    Args:
+        query: the request's query parameters.
+        last_invalid: the error code for a ``last`` that no entry could be (NAME_INVALID for
+            repository names, TAG_INVALID for tags).
+
     Raises:
-        RegistryError: PAGINATION_NUMBER_INVALID when ``n`` is not a non-negative integer.
+        RegistryError: PAGINATION_NUMBER_INVALID when ``n`` is not a non-negative integer;
+            `last_invalid` when ``last`` holds a character no name or tag has (control
+            characters, which the database cannot even compare: NUL).
     """
     raw_n = query.get("n")
     if raw_n is None or raw_n == "":
@@ -53,6 +64,12 @@ def parse_page_request(query):
             )
         n = min(int(raw_n), MAX_PAGE_SIZE)
     last = query.get("last") or None
+    if last is not None and not last.isprintable():
+        raise RegistryError(
+            last_invalid,
+            detail={"last": last},
+            message="last holds a control character, which no name or tag has",
+        )
     return PageRequest(n=n, last=last)
 
 

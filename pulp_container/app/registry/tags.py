@@ -2,6 +2,7 @@
 
 from aiohttp import web
 
+from pulp_container.app.errors import TAG_INVALID
 from pulp_container.app.registry.base import RegistryHandler
 from pulp_container.app.registry.pagination import link_header, paginate, parse_page_request
 from pulp_container.constants import HEADER_LINK
@@ -9,7 +10,7 @@ from pulp_container.constants import HEADER_LINK
 
 class Tags(RegistryHandler):
     async def get(self, request):
-        page_request = parse_page_request(request.query)
+        page_request = parse_page_request(request.query, last_invalid=TAG_INVALID)
         ctx, names = await self.resolve(request, lambda store: store.tags(page_request))
         page = paginate(names, page_request)
         response = web.json_response({"name": ctx.distribution.base_path, "tags": page.items})

@@ -1,9 +1,12 @@
 """The registry API over raw HTTP: statuses, error codes, headers, negotiation, pagination,
 Range and HEAD, access to public and private distributions, and concurrent first pulls."""
 
+import base64
 import concurrent.futures
 import hashlib
+import http.client
 import http.server
+import json
 import socket
 import ssl
 import threading
@@ -433,6 +436,44 @@ def test_error_codes(registry, content):
             assert response.status_code == status, (method, path)
         else:
             assert_error(response, status, code)
+
+
+def _raw_get(host, path, headers=None):
+    """A GET sent as written: requests would remove '..' segments before sending."""
+    connection = http.client.HTTPConnection(host, timeout=60)
+    try:
+        connection.request("GET", path, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize(
+    "path, status, code",
+    [
+        ("/v2/../../etc/passwd", 404, "NAME_UNKNOWN"),
+        ("/v2/a/b", 404, "NAME_UNKNOWN"),
+        ("/v2/foo/../bar/manifests/latest", 400, "NAME_INVALID"),
+        ("/v2/foo%0d%0a/manifests/latest", 400, "NAME_INVALID"),
+        ("/v2/foo%0a/blobs/" + UNKNOWN_DIGEST, 400, "NAME_INVALID"),
+        ("/v2/_catalog?last=a%00b", 400, "NAME_INVALID"),
+        ("/v2/no/such/name/tags/list?last=a%00b", 400, "TAG_INVALID"),
+    ],
+)
+def test_odd_paths_and_nul_bytes_get_the_error_envelope(pulp_server, path, status, code):
+    answered, headers, body = _raw_get(pulp_server.registry_host, path)
+    assert answered == status, body
+    assert headers["Content-Type"] == "application/json"
+    assert headers[API_VERSION[0]] == API_VERSION[1]
+    assert json.loads(body)["errors"][0]["code"] == code
+
+
+def test_a_nul_byte_in_basic_credentials_is_refused(registry):
+    nul_user = "Basic " + base64.b64encode(b"ad\x00min:password").decode()
+    assert_error(
+        registry.get("/v2/_catalog", headers={"Authorization": nul_user}), 401, "UNAUTHORIZED"
+    )
 
 
 def test_upstream_failures_of_deferred_blobs(api, registry, upstream_registry_factory):

@@ -147,6 +147,17 @@ def test_token_endpoint_bad_requests(origin, service, images):
     )
     assert wrong.status_code == 401
     assert wrong.headers["WWW-Authenticate"].startswith("Basic ")
+    nul_scope = requests.get(
+        f"{origin}/token", params={"service": service, "scope": "repository:a\x00:pull"},
+        timeout=60,
+    )
+    assert nul_scope.status_code == 400
+    assert nul_scope.json()["errors"][0]["code"] == "TOKEN_REQUEST_INVALID"
+    nul_user = requests.get(
+        f"{origin}/token", params={"service": service}, auth=("ad\x00min", "x"), timeout=60
+    )
+    assert nul_user.status_code == 401
+    assert nul_user.json()["errors"][0]["code"] == "UNAUTHORIZED"
 
 
 def test_anonymous_tokens(origin, service, images):

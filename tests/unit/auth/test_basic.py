@@ -43,6 +43,8 @@ def test_other_schemes_are_not_basic(header):
         "Basic !!!",
         "Basic " + b64encode(b"nocolon").decode(),
         "Basic " + b64encode(b"\xff\xfe:x").decode(),
+        "Basic " + b64encode(b"ad\x00min:x").decode(),
+        "Basic " + b64encode(b"admin:pass\x00").decode(),
     ],
 )
 def test_malformed_basic_is_invalid(header):

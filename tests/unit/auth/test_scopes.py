@@ -27,7 +27,16 @@ def test_parse_scope(text, expected):
 
 
 @pytest.mark.parametrize(
-    "text", ["", "repository", "repository:foo", ":foo:pull", "repository::pull"]
+    "text",
+    [
+        "",
+        "repository",
+        "repository:foo",
+        ":foo:pull",
+        "repository::pull",
+        "repository:fo\x00o:pull",
+        "repository:foo\r\n:pull",
+    ],
 )
 def test_malformed_scopes_are_refused(text):
     with pytest.raises(ScopeInvalid):

@@ -50,6 +50,15 @@ def test_paginate(rows, n, items, next_last):
     assert (page.items, page.next_last) == (items, next_last)
 
 
+@pytest.mark.parametrize("code", [errors.NAME_INVALID, errors.TAG_INVALID])
+@pytest.mark.parametrize("last", ["a\x00b", "\x00", "a\r\nb"])
+def test_a_last_with_control_characters_is_refused_with_the_given_code(last, code):
+    with pytest.raises(errors.RegistryError) as caught:
+        parse_page_request({"last": last}, last_invalid=code)
+    assert caught.value.code is code
+    assert caught.value.status == 400
+
+
 def test_fetch_is_one_more_than_the_page():
     assert PageRequest(5).fetch == 6
 

@@ -79,11 +79,22 @@ class VerifyingStreamResponse(web.StreamResponse):
     alone would let the client take them).
     """
 
-    def __init__(self, request, digest, *, verify, **kwargs):
-        super().__init__(**kwargs)
+    # Of the headers pulpcore copies from the upstream's response, the ones that describe the
+    # bytes we send; the upstream's others (Server, Set-Cookie, its Content-Type...) are not ours.
+    _FROM_UPSTREAM = frozenset(("content-length", "content-range"))
+
+    def __init__(self, request, digest, *, verify, headers, **kwargs):
+        super().__init__(headers=headers, **kwargs)
         self._request = request
         self._verifier = DigestVerifier(digest) if verify else None
         self._held = None
+        self._own = {name.lower() for name in headers}
+
+    async def prepare(self, request):
+        for name in list(self.headers):
+            if name.lower() not in self._own and name.lower() not in self._FROM_UPSTREAM:
+                del self.headers[name]
+        return await super().prepare(request)
 
     async def write(self, data):
         if self._verifier is None:

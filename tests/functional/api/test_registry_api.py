@@ -358,6 +358,30 @@ def test_on_demand_blob_head_and_range(registry, content):
     assert part.headers["Content-Range"] == f"bytes 100-1099/{layer.size}"
 
 
+def test_streamed_blob_answers_with_our_headers_only(api, registry, upstream_registry, content):
+    """pulpcore copies the upstream's response headers; only those describing the bytes stay."""
+    name = f"{content['name']}-headers"
+    image = push_docker_image(upstream_registry.client(), name, ["h"], layer_size=64 * 1024)
+    _, _, on_demand = serve(api, upstream_registry, name, "on_demand", f"{name}/on-demand")
+    layer = image.layers[0]
+    upstream = requests.get(
+        f"{upstream_registry.url}/v2/{name}/blobs/{layer.digest}", timeout=60
+    ).headers
+    streamed = registry.get(f"/v2/{on_demand['base_path']}/blobs/{layer.digest}")
+    assert streamed.status_code == 200
+    assert sha256(streamed.content) == layer.digest
+    stored = registry.get(f"/v2/{on_demand['base_path']}/blobs/{layer.digest}")
+    assert stored.status_code == 200
+    ours = {"content-length", "date", "server", "connection", "keep-alive"} | {
+        name.lower() for name in stored.headers
+    }
+    assert {name.lower() for name in streamed.headers} <= ours
+    assert streamed.headers["Server"] == stored.headers["Server"]
+    assert streamed.headers["Content-Type"] == "application/octet-stream"
+    copied = {name.lower() for name in upstream} - ours
+    assert copied, "the upstream answers with headers of its own (the test's premise)"
+
+
 def test_on_demand_blob_streams_before_it_is_fetched_whole(registry, content):
     """The first bytes reach the client while the rest is still coming from upstream."""
     config = content["big"].config

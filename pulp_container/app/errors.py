@@ -104,13 +104,15 @@ class RegistryError(Exception):
         message: replaces the code's message, for a more precise one.
         headers: extra response headers, e.g. WWW-Authenticate for UNAUTHORIZED, Retry-After
             for TOOMANYREQUESTS.
+        delay: seconds to wait before answering (a throttled login), without holding a thread.
     """
 
-    def __init__(self, code, detail=None, message=None, headers=None):
+    def __init__(self, code, detail=None, message=None, headers=None, delay=0.0):
         self.code = code
         self.detail = detail
         self.message = message or code.message
         self.headers = dict(headers or {})
+        self.delay = delay
         super().__init__(f"{code.code}: {self.message}")
 
     @property

@@ -387,6 +387,17 @@ class PullThroughFetch(models.Model):
     error = models.JSONField(null=True)
 
 
+class RegistryLoginFailures(models.Model):
+    """Failed registry logins of one user name or client address in its current window.
+
+    Written and read by ``auth/throttle.py``; ``key`` is ``user:<name>`` or ``address:<ip>``.
+    """
+
+    key = models.TextField(primary_key=True)
+    failures = models.IntegerField()
+    window_start = models.DateTimeField()
+
+
 @receiver(post_delete, sender=PullThroughCache)
 def _delete_cache_objects(sender, instance, **kwargs):
     """A cache row goes with its repository; its remote and distribution go with it.

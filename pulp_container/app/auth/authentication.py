@@ -15,6 +15,7 @@ from django.contrib.auth import authenticate, get_user_model
 from rest_framework.authentication import BasicAuthentication
 from rest_framework.settings import api_settings
 
+from pulp_container.app.auth import login_failures
 from pulp_container.app.auth.credential_cache import DEFAULT_TTL, CredentialCache
 
 log = getLogger(__name__)
@@ -41,6 +42,21 @@ def basic_enabled():
     )
 
 
+def remembered_user(credentials, cache=None):
+    """The active user these Basic credentials were verified for within the cache's TTL, or
+    None. Blocking (one user query); skips the password hasher."""
+    cache = cache or credential_cache()
+    user_model = get_user_model()
+    try:
+        user = user_model._default_manager.get_by_natural_key(credentials.username)
+    except user_model.DoesNotExist:
+        return None
+    if not user.is_active:
+        return None
+    key = cache.key(credentials.username, credentials.password, user.password or "")
+    return user if cache.get(key) == user.pk else None
+
+
 def authenticate_basic(credentials, cache=None):
     """The active user these Basic credentials belong to, or None if they are wrong.
 
@@ -48,15 +64,9 @@ def authenticate_basic(credentials, cache=None):
     configured backends) and remembers a success. Blocking: call through ``sync_to_async``.
     """
     cache = cache or credential_cache()
-    user_model = get_user_model()
-    try:
-        user = user_model._default_manager.get_by_natural_key(credentials.username)
-    except user_model.DoesNotExist:
-        user = None
-    if user is not None and user.is_active:
-        key = cache.key(credentials.username, credentials.password, user.password or "")
-        if cache.get(key) == user.pk:
-            return user
+    user = remembered_user(credentials, cache)
+    if user is not None:
+        return user
     checked = authenticate(None, username=credentials.username, password=credentials.password)
     if checked is None or not checked.is_active:
         log.info("Registry Basic authentication failed for user %r", credentials.username)
@@ -66,3 +76,57 @@ def authenticate_basic(credentials, cache=None):
         cache.key(credentials.username, credentials.password, checked.password or ""), checked.pk
     )
     return checked
+
+
+class LoginRefused(Exception):
+    """Basic credentials that log nobody in: wrong, or sent too often (see throttle.py).
+
+    Attributes:
+        retry_after: seconds the client should wait before trying again; 0 for a plain
+            wrong password.
+        delay: seconds to wait before answering.
+    """
+
+    def __init__(self, message, retry_after=0, delay=0.0):
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.delay = delay
+
+
+def login(credentials, address):
+    """The active user these non-anonymous Basic credentials belong to, through the throttle.
+
+    Blocking (queries, maybe a password check). `address` is the client's IP address.
+
+    Raises:
+        LoginRefused: the credentials are wrong, or the address or user name failed too often.
+    """
+    user = remembered_user(credentials)
+    if user is not None:
+        return user  # verified moments ago: no guess, nothing to throttle
+    standing = login_failures.standing(credentials.username, address)
+    if standing.refused_for:
+        log.warning(
+            "Registry login of %r from %s refused: too many failed logins from this address",
+            credentials.username,
+            address,
+        )
+        raise LoginRefused(
+            "too many failed logins from this address", retry_after=standing.refused_for
+        )
+    user = authenticate_basic(credentials)
+    if user is not None:
+        return user
+    login_failures.record_failure(credentials.username, address)
+    if standing.retry_after:
+        log.warning(
+            "Registry login of %r from %s failed; the user name has too many failed logins",
+            credentials.username,
+            address,
+        )
+        raise LoginRefused(
+            "too many failed logins for this user name",
+            retry_after=standing.retry_after,
+            delay=standing.failure_delay,
+        )
+    raise LoginRefused("invalid username or password")

@@ -12,6 +12,7 @@ needs a Bearer token from the token endpoint (``registry/token.py``) that grants
 without one it is answered 401 with a challenge naming the endpoint and the scope it needs.
 """
 
+import asyncio
 import inspect
 import re
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from pulpcore.plugin.content import Handler
 
 from pulp_container.app import errors
 from pulp_container.app.auth import basic, bearer, permissions, scopes, tokens
-from pulp_container.app.auth.authentication import authenticate_basic, basic_enabled
+from pulp_container.app.auth.authentication import LoginRefused, basic_enabled, login
 from pulp_container.app.auth.keys import token_auth_enabled, token_config
 from pulp_container.app.models import ContainerDistribution
 from pulp_container.app.oci.exceptions import FormatError
@@ -39,6 +40,7 @@ from pulp_container.app.registry.store import LocalStore
 from pulp_container.constants import (
     HEADER_AUTHORIZATION,
     HEADER_DOCKER_DISTRIBUTION_API_VERSION,
+    HEADER_RETRY_AFTER,
     HEADER_WWW_AUTHENTICATE,
     REGISTRY_API_VERSION,
 )
@@ -146,6 +148,8 @@ async def registry_middleware(request, handler):
         response = await handler(request)
     except errors.RegistryError as error:
         log.debug("%s %s: %s", request.method, request.path, error)
+        if error.delay:
+            await asyncio.sleep(error.delay)
         return errors.to_aiohttp_response(error)
     except FormatError as exc:
         return errors.to_aiohttp_response(errors.from_format_error(exc))
@@ -226,6 +230,19 @@ def unauthorized(message="authentication required", detail=None, scope=None, err
     )
 
 
+def login_error(refused, wrong):
+    """The registry error for a refused login: TOOMANYREQUESTS with Retry-After when throttled,
+    else what `wrong(message)` makes (UNAUTHORIZED with the right challenge)."""
+    if not refused.retry_after:
+        return wrong(str(refused))
+    return errors.RegistryError(
+        errors.TOOMANYREQUESTS,
+        message=str(refused),
+        headers={HEADER_RETRY_AFTER: str(refused.retry_after)},
+        delay=refused.delay,
+    )
+
+
 def identify_bearer(request, scope=None):
     """The caller of a request under token authentication: what its token grants.
 
@@ -288,9 +305,10 @@ class RegistryHandler(Handler):
             raise unauthorized(str(exc))
         if credentials.anonymous:
             return Identity(AnonymousUser(), sent_credentials=True)
-        user = authenticate_basic(credentials)
-        if user is None:
-            raise unauthorized("invalid username or password")
+        try:
+            user = login(credentials, request.remote)
+        except LoginRefused as refused:
+            raise login_error(refused, unauthorized)
         return Identity(user, sent_credentials=True)
 
     async def resolve(self, request, lookup=None):

@@ -14,9 +14,9 @@ from django.contrib.auth.models import AnonymousUser
 
 from pulp_container.app import errors
 from pulp_container.app.auth import basic, scopes, service, tokens
-from pulp_container.app.auth.authentication import authenticate_basic
+from pulp_container.app.auth.authentication import LoginRefused, login
 from pulp_container.app.auth.keys import token_config
-from pulp_container.app.registry.base import AUTHORIZATION_KEY, RegistryHandler
+from pulp_container.app.registry.base import AUTHORIZATION_KEY, RegistryHandler, login_error
 from pulp_container.constants import HEADER_WWW_AUTHENTICATE
 
 
@@ -74,10 +74,10 @@ class Token(RegistryHandler):
             raise _wrong_credentials(str(exc))
         if credentials.anonymous:
             return AnonymousUser()
-        user = authenticate_basic(credentials)
-        if user is None:
-            raise _wrong_credentials("invalid username or password")
-        return user
+        try:
+            return login(credentials, request.remote)
+        except LoginRefused as refused:
+            raise login_error(refused, _wrong_credentials)
 
     def _issue(self, request, config, requested):
         user = self._caller(request)

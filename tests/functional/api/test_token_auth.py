@@ -6,9 +6,11 @@
 import base64
 import hashlib
 import hmac
+import http.client
 import json
 import time
 import uuid
+from urllib.parse import urlsplit
 
 import jwt
 import pytest
@@ -354,3 +356,62 @@ def test_server_refuses_to_start_without_keys(tmp_path):
     assert "PRIVATE_KEY_PATH" in str(refused.value)
     assert str(private_key) in str(refused.value)
     assert not private_key.exists()
+
+
+def _token_from(source_ip, origin, service, username, password):
+    """A token request sent from `source_ip` (a loopback address of its own, so the address's
+    failure count is this test's alone); returns (status, headers, seconds it took)."""
+    host, port = urlsplit(origin).hostname, urlsplit(origin).port
+    connection = http.client.HTTPConnection(
+        "127.0.0.1" if host == "localhost" else host, port, timeout=60,
+        source_address=(source_ip, 0),
+    )
+    credentials = base64.b64encode(f"{username}:{password}".encode()).decode()
+    started = time.monotonic()
+    try:
+        connection.request(
+            "GET", f"/token?service={service}", headers={"Authorization": f"Basic {credentials}"}
+        )
+        response = connection.getresponse()
+        response.read()
+        return response.status, response.headers, time.monotonic() - started
+    finally:
+        connection.close()
+
+
+def test_password_guessing_is_slowed_per_user_without_locking_the_user_out(
+    api, origin, service
+):
+    """After 10 failures a user name's wrong passwords are answered 429 after a delay, from
+    any address; the right password still works."""
+    username = new_name("guessed-")
+    api.ok(api.post("users/", {"username": username, "password": PASSWORD}))
+    for attempt in range(10):
+        status, _, _ = _token_from(f"127.0.3.{attempt + 1}", origin, service, username, "x")
+        assert status == 401, attempt
+    status, headers, took = _token_from("127.0.3.50", origin, service, username, "wrong")
+    assert status == 429
+    assert 0 < int(headers["Retry-After"]) <= 60
+    assert took >= 1.9  # CONTAINER_LOGIN_FAILURE_DELAY, 2 s by default
+    status, _, _ = _token_from("127.0.3.51", origin, service, username, PASSWORD)
+    assert status == 200
+
+
+def test_an_address_that_fails_too_often_is_refused_for_a_while(
+    api, origin, service, pulp_server
+):
+    """20 failures from one address, whatever the user names: that address is refused 429
+    with Retry-After, even with right credentials; other addresses are not."""
+    username = new_name("victim-")
+    api.ok(api.post("users/", {"username": username, "password": PASSWORD}))
+    for attempt in range(20):
+        status, _, _ = _token_from(
+            "127.0.4.1", origin, service, new_name(f"nobody{attempt}-"), "x"
+        )
+        assert status == 401, attempt
+    status, headers, _ = _token_from("127.0.4.1", origin, service, username, PASSWORD)
+    assert status == 429
+    assert 0 < int(headers["Retry-After"]) <= 60
+    status, _, _ = _token_from("127.0.4.2", origin, service, username, PASSWORD)
+    assert status == 200
+    assert f"login of '{username}' from 127.0.4.1 refused" in pulp_server.log("content")

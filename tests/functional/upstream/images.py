@@ -307,3 +307,25 @@ def push_tagged_images(
     """One distinct small image per tag (for tag filter tests); ``options`` go to push_image."""
     options.setdefault("layer_size", 4096)
     return {tag: push_image(client, repository, (tag,), **options) for tag in tags}
+
+
+COSIGN_SUFFIXES = (".sig", ".att", ".sbom")
+
+
+def companion_tag(subject_digest: str, suffix: str = "") -> str:
+    """The tag cosign (``.sig``, ``.att``, ``.sbom``) or the OCI referrers tag schema (no suffix)
+    stores things about manifest ``subject_digest`` under: ``sha256-<hex><suffix>``."""
+    algorithm, encoded = subject_digest.split(":", 1)
+    return f"{algorithm}-{encoded}{suffix}"
+
+
+def push_companion(
+    client: RegistryClient, repository: str, subject_digest: str, suffix: str = ""
+) -> PushedImage:
+    """A small OCI image tagged as a companion of ``subject_digest`` (see ``companion_tag``).
+
+    It stands in for a cosign signature, attestation or SBOM, or a referrers index: syncs treat
+    a companion by its tag, whatever the manifest holds.
+    """
+    tag = companion_tag(subject_digest, suffix)
+    return push_image(client, repository, (tag,), oci=True, layer_size=512, files_per_layer=1)

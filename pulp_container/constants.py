@@ -109,3 +109,9 @@ HEADER_OCI_SUBJECT = "OCI-Subject"
 
 # Value of the Docker-Distribution-API-Version header on every registry response.
 REGISTRY_API_VERSION = "registry/2.0"
+
+# --- Labels ----------------------------------------------------------------------------------
+
+# pulp_labels key on a pull-through distribution holding its path prefix (its base_path), which
+# clients written for pulp_container 2.30 read.
+LABEL_PULL_THROUGH = "pulp_container.pull_through"

@@ -109,3 +109,16 @@ HEADER_OCI_SUBJECT = "OCI-Subject"
 
 # Value of the Docker-Distribution-API-Version header on every registry response.
 REGISTRY_API_VERSION = "registry/2.0"
+
+# The layer old Docker images reference for history steps that change no file: a gzipped empty
+# tar (1024 zero bytes). Registries serve it under every name, stored or not.
+EMPTY_LAYER_DIGEST = "sha256:a3ed95caeb02ffe68cdd9fd84406680ae93d633cb16422d00e8a7c22955b46d4"
+EMPTY_LAYER_BYTES = bytes.fromhex(
+    "1f8b080000096e8800ff621805a360148c5800080000ffff2eafb5ef00040000"
+)
+
+# --- Labels ----------------------------------------------------------------------------------
+
+# pulp_labels key on a pull-through distribution holding its path prefix (its base_path), which
+# clients written for pulp_container 2.30 read.
+LABEL_PULL_THROUGH = "pulp_container.pull_through"

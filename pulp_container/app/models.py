@@ -9,7 +9,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models, transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
-from django_lifecycle import AFTER_UPDATE, hook
+from django_lifecycle import AFTER_UPDATE, BEFORE_SAVE, hook
 
 from pulpcore.plugin.download import DownloaderFactory
 from pulpcore.plugin.models import (
@@ -23,6 +23,7 @@ from pulpcore.plugin.models import (
 from pulpcore.plugin.repo_version_utils import remove_duplicates, validate_repo_version
 from pulpcore.plugin.util import get_domain_pk
 
+from pulp_container.constants import LABEL_PULL_THROUGH
 from .upstream.challenge import pull_scope
 from .upstream.credentials import RegistryAuth
 from .upstream.downloaders import RegistryHttpDownloader
@@ -306,6 +307,14 @@ class ContainerPullThroughDistribution(Distribution, AutoAddObjPermsMixin):
                 "Can manage roles on container pull-through distributions",
             ),
         ]
+
+    @hook(BEFORE_SAVE)
+    def _label_path(self):
+        """Its path prefix goes into the label that clients written for 2.30 read it from.
+
+        Set on every save, so it follows the prefix; a value given for it is replaced.
+        """
+        self.pulp_labels = {**(self.pulp_labels or {}), LABEL_PULL_THROUGH: self.name_prefix}
 
     @hook(AFTER_UPDATE, when="private", has_changed=True)
     def _share_private_flag(self):

@@ -1,4 +1,8 @@
+import gzip
+import hashlib
+import io
 import re
+import tarfile
 
 import pytest
 
@@ -88,3 +92,14 @@ def test_spec_values(name, value):
 @pytest.mark.parametrize("name", HEADER_NAMES)
 def test_header_names_are_tokens(name):
     assert re.fullmatch(r"[A-Za-z][A-Za-z0-9-]*", getattr(constants, name))
+
+
+def test_the_empty_layer_is_a_gzipped_empty_tar_of_its_digest():
+    data = constants.EMPTY_LAYER_BYTES
+
+    assert len(data) == 32
+    assert f"sha256:{hashlib.sha256(data).hexdigest()}" == constants.EMPTY_LAYER_DIGEST
+    # Go's compress/gzip wrote these bytes (zlib deflates differently): check what they hold.
+    tar = gzip.decompress(data)
+    assert tar == bytes(1024)  # two zero blocks: the end-of-archive marker, no member
+    assert tarfile.open(fileobj=io.BytesIO(tar)).getmembers() == []

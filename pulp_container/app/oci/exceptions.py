@@ -31,6 +31,10 @@ class TagInvalid(ReferenceInvalid):
     """A tag does not follow the tag grammar."""
 
 
+class FilterInvalid(TagInvalid):
+    """A remote's tag filter value is empty, or a digest where only tag patterns may be."""
+
+
 class DigestInvalid(ReferenceInvalid):
     """A digest string is malformed or uses an unsupported algorithm."""
 

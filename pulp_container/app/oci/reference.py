@@ -15,6 +15,7 @@ from fnmatch import fnmatchcase
 
 from pulp_container.app.oci.exceptions import (
     DigestInvalid,
+    FilterInvalid,
     NameInvalid,
     ReferenceInvalid,
     TagInvalid,
@@ -202,3 +203,56 @@ def matches_filters(name, includes=None, excludes=None):
     if includes and not any(fnmatchcase(name, pattern) for pattern in includes):
         return False
     return not any(fnmatchcase(name, pattern) for pattern in excludes or ())
+
+
+def is_digest_filter(value):
+    """Whether a tag filter value names a manifest digest rather than a tag pattern.
+
+    A tag (and so a pattern that can match one) never contains ``:``; a digest always does.
+    """
+    return ":" in value
+
+
+def validate_include_filter(value):
+    """Check one value of a remote's ``includes``: a tag pattern, or a manifest digest.
+
+    Returns:
+        The value, unchanged.
+
+    Raises:
+        FilterInvalid: an empty value.
+        DigestInvalid: a value with ``:`` that is not a valid digest.
+    """
+    if not value:
+        raise FilterInvalid("a filter value must not be empty", value=value)
+    if is_digest_filter(value):
+        validate_digest(value)
+    return value
+
+
+def validate_exclude_filter(value):
+    """Check one value of a remote's ``excludes``: a tag pattern only.
+
+    Raises:
+        FilterInvalid: an empty value, or a digest (excludes leave out tags, not manifests).
+    """
+    if not value:
+        raise FilterInvalid("a filter value must not be empty", value=value)
+    if is_digest_filter(value):
+        raise FilterInvalid(
+            f"{value!r} is not a tag pattern: excludes leave out tags by name, and a tag never "
+            "contains ':' (to leave out a manifest, do not include it)",
+            value=value,
+        )
+    return value
+
+
+def split_include_filters(values):
+    """A remote's ``includes`` as (tag patterns, manifest digests), each in the given order.
+
+    Neither part is validated here: the REST API validated them when they were written.
+    """
+    patterns, digests = [], []
+    for value in values or ():
+        (digests if is_digest_filter(value) else patterns).append(value)
+    return tuple(patterns), tuple(dict.fromkeys(digests))

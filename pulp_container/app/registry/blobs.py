@@ -9,7 +9,9 @@ on_demand, saves the artifact at the end. Around it this module adds what a regi
   without saving, so a blob is stored once however many clients ask at once;
 * the bytes sent are hashed and checked against the digest; on a mismatch the connection is
   cut before the response completes, so no client takes corrupt bytes for the blob;
-* upstream failures become registry errors in one place (``upstream_error``).
+* upstream failures become registry errors in one place (``upstream_error``);
+* the well-known empty layer that old images reference is answered from memory under every
+  name the caller may pull, whether the repository holds it or not.
 """
 
 import asyncio
@@ -31,6 +33,8 @@ from pulp_container.app.registry.base import STREAMING_KEY, RegistryHandler
 from pulp_container.app.registry.fetch_lock import FetchLock
 from pulp_container.app.upstream.kept import with_kept_auth
 from pulp_container.constants import (
+    EMPTY_LAYER_BYTES,
+    EMPTY_LAYER_DIGEST,
     HEADER_CONTENT_LENGTH,
     HEADER_CONTENT_TYPE,
     HEADER_DOCKER_CONTENT_DIGEST,
@@ -125,9 +129,28 @@ class VerifyingStreamResponse(web.StreamResponse):
         await super().write_eof(data)
 
 
+def empty_layer_response():
+    """The well-known empty layer, from memory: served under every name that may be pulled.
+
+    Its 32 bytes are sent whole, whatever Range asked (a server may ignore Range); aiohttp
+    leaves the body out of a HEAD answer and keeps its Content-Length.
+    """
+    return web.Response(
+        body=EMPTY_LAYER_BYTES,
+        headers={
+            HEADER_CONTENT_TYPE: MEDIA_TYPE_OCTET_STREAM,
+            HEADER_DOCKER_CONTENT_DIGEST: EMPTY_LAYER_DIGEST,
+            HEADER_DOCKER_DISTRIBUTION_API_VERSION: REGISTRY_API_VERSION,
+        },
+    )
+
+
 class Blobs(RegistryHandler):
     async def get(self, request):  # also bound to HEAD
         digest = validate_digest(request.match_info["digest"])
+        if digest == EMPTY_LAYER_DIGEST:
+            await self.resolve(request)  # refuses names the caller may not pull, as for any blob
+            return empty_layer_response()
         ctx, blob = await self.resolve(request, lambda store: store.blob(digest))
         if blob is None:
             raise errors.RegistryError(

@@ -28,6 +28,22 @@ def validate_registry_url(url):
     return url
 
 
+def _checked_by(check):
+    """A DRF validator of one tag filter value: `check` is an ``oci.reference`` validator."""
+
+    def validate(value):
+        try:
+            check(value)
+        except ValueError as error:
+            raise serializers.ValidationError(str(error))
+
+    return validate
+
+
+INCLUDE_VALUE = _checked_by(reference.validate_include_filter)
+EXCLUDE_VALUE = _checked_by(reference.validate_exclude_filter)
+
+
 class ContainerRemoteSerializer(RemoteSerializer):
     """An upstream registry and the repository on it that a sync reads."""
 
@@ -35,26 +51,29 @@ class ContainerRemoteSerializer(RemoteSerializer):
         help_text=_("Name of the repository on the upstream registry, e.g. 'library/busybox'.")
     )
     include_tags = serializers.ListField(
-        child=serializers.CharField(max_length=255),
+        child=serializers.CharField(max_length=255, validators=[INCLUDE_VALUE]),
         allow_null=True,
         required=False,
-        help_text=_("Tags to sync; shell-style wildcards ('v1.*'). Null or empty: all tags."),
+        help_text=_(
+            "Tags to sync, as shell-style wildcards ('v1.*'), and manifests to sync untagged, "
+            "as digests ('sha256:<hex>'). Null or empty: all tags."
+        ),
     )
     exclude_tags = serializers.ListField(
-        child=serializers.CharField(max_length=255),
+        child=serializers.CharField(max_length=255, validators=[EXCLUDE_VALUE]),
         allow_null=True,
         required=False,
         help_text=_("Tags to leave out; shell-style wildcards ('*-rc')."),
     )
     includes = serializers.ListField(
-        child=serializers.CharField(max_length=255),
+        child=serializers.CharField(max_length=255, validators=[INCLUDE_VALUE]),
         allow_null=True,
         required=False,
         write_only=True,
         help_text=_("Newer name of include_tags, accepted on writes."),
     )
     excludes = serializers.ListField(
-        child=serializers.CharField(max_length=255),
+        child=serializers.CharField(max_length=255, validators=[EXCLUDE_VALUE]),
         allow_null=True,
         required=False,
         write_only=True,

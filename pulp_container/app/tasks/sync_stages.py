@@ -15,6 +15,7 @@ from logging import getLogger
 from pathlib import Path
 
 import aiohttp
+from pulpcore.plugin.constants import TASK_STATES
 from pulpcore.plugin.download import DownloadResult
 from pulpcore.plugin.exceptions import DigestValidationError, SyncError
 from pulpcore.plugin.models import Artifact, ProgressReport, Remote
@@ -31,7 +32,7 @@ from pulp_container.app.oci.digest import verify_digest
 from pulp_container.app.oci.exceptions import DigestMismatch, ManifestInvalid
 from pulp_container.app.oci.manifest import Manifest as OciManifest
 from pulp_container.app.oci.manifest import parse_manifest
-from pulp_container.app.oci.reference import parse_digest
+from pulp_container.app.oci.reference import parse_digest, split_include_filters
 from pulp_container.app.upstream import plan
 from pulp_container.app.upstream.challenge import ChallengeInvalid
 from pulp_container.app.upstream.downloaders import BodyTooLarge
@@ -90,6 +91,11 @@ class _Read:
 class ContainerFirstStage(Stage):
     """Declares the upstream repository's tags (within the remote's filters) and all they need.
 
+    Besides tags, the remote's ``includes`` may name manifests by digest: they are synced
+    untagged, and skipped (reported in a progress report) when upstream lacks them. The
+    companion tags of every selected manifest (``oci/companions.py``) come along when upstream
+    lists them and no exclude pattern leaves them out.
+
     It works in rounds so the pipeline sees large batches: read every tag's manifest and
     whatever it lists, putting each image's blobs as it is read; wait until every blob is
     saved; put the image manifests and wait; then the lists, innermost first; then the tags.
@@ -109,8 +115,13 @@ class ContainerFirstStage(Stage):
         self._progress = {}
 
     async def run(self):
-        tags = await self._list_tags()
-        log.info("Syncing %d tags of %s", len(tags), self.urls.tags())
+        listed = await self._list_tags()
+        includes, excludes = self.remote.include_tags, self.remote.exclude_tags
+        tags = plan.select_tags(listed, includes, excludes)
+        pinned = split_include_filters(includes)[1]
+        log.info(
+            "Syncing %d tags and %d digests of %s", len(tags), len(pinned), self.urls.tags()
+        )
         async with (
             ProgressReport(
                 message=_("Processing tags"), code="sync.processing.tags", total=len(tags)
@@ -124,6 +135,13 @@ class ContainerFirstStage(Stage):
         ):
             try:
                 tagged = await self._read_tags(tags)
+                found = await self._read_pinned(pinned)
+                companions = plan.select_companions(
+                    {*tagged.values(), *found}, listed, tags, excludes
+                )
+                if companions:
+                    self._progress["tags"].total += len(companions)
+                    tagged.update(await self._read_tags(companions))
                 reads = {digest: task.result() for digest, task in self._reads.items()}
                 blobs = await self._blobs_saved()
             finally:
@@ -132,6 +150,7 @@ class ContainerFirstStage(Stage):
             manifests = await self._save_manifests(reads, blobs)
             for tag, digest in tagged.items():
                 await self.put(tag_content(tag, manifests[digest]))
+        await self._report_missing([digest for digest in pinned if digest not in found])
 
     # --- I/O ------------------------------------------------------------------------------
 
@@ -153,6 +172,7 @@ class ContainerFirstStage(Stage):
         return _Fetched(downloader.body, result)
 
     async def _list_tags(self):
+        """Every tag upstream lists (all pages), unfiltered."""
         tags, url, seen = [], self.urls.tags(), set()
         async with ProgressReport(message=_("Fetching tags"), code="sync.fetching.tags") as pb:
             while url and url not in seen:
@@ -165,7 +185,7 @@ class ContainerFirstStage(Stage):
                     raise SyncError(_("Cannot read {url}: {error}").format(url=url, error=error))
                 pb.done = len(tags)
                 await pb.asave()
-        return plan.select_tags(tags, self.remote.include_tags, self.remote.exclude_tags)
+        return tags
 
     async def _fetch_manifest(self, reference, requested=None, missing_ok=False):
         url = self.urls.manifest(reference)
@@ -235,16 +255,20 @@ class ContainerFirstStage(Stage):
 
     # --- reading ---------------------------------------------------------------------------
 
-    async def _read_tags(self, tags):
-        """Read every tag's manifest and all it lists; returns {tag: manifest digest}."""
-        tasks = [asyncio.ensure_future(self._read_tag(tag)) for tag in tags]
+    async def _together(self, coroutines):
+        """Await `coroutines` concurrently; once one fails, cancel the others and their reads."""
+        tasks = [asyncio.ensure_future(coroutine) for coroutine in coroutines]
         try:
-            digests = await asyncio.gather(*tasks)
+            return await asyncio.gather(*tasks)
         finally:
             pending = [t for t in (*tasks, *self._reads.values()) if not t.done()]
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+
+    async def _read_tags(self, tags):
+        """Read every tag's manifest and all it lists; returns {tag: manifest digest}."""
+        digests = await self._together(self._read_tag(tag) for tag in tags)
         return {tag: digest for tag, digest in zip(tags, digests) if digest is not None}
 
     async def _read_tag(self, tag):
@@ -257,6 +281,39 @@ class ContainerFirstStage(Stage):
                 await self._once(manifest.digest, lambda: self._read(manifest, 0))
         await self._progress["tags"].aincrement()
         return manifest.digest if manifest else None
+
+    async def _read_pinned(self, digests):
+        """Read the manifests the remote includes by digest (and all they list).
+
+        Returns:
+            The digests upstream has; the others are left out (see ``_report_missing``).
+        """
+        found = await self._together(self._read_one_pinned(digest) for digest in digests)
+        return [digest for digest in found if digest is not None]
+
+    async def _read_one_pinned(self, digest):
+        async with self._slots:
+            manifest = await self._fetch_manifest(digest, requested=digest, missing_ok=True)
+            if manifest is None:
+                log.warning("Upstream %s has no manifest %s", self.urls.tags(), digest)
+                return None
+            await self._once(digest, lambda: self._read(manifest, 0))
+        return digest
+
+    async def _report_missing(self, digests):
+        """A finished progress report naming the included digests upstream does not have."""
+        if not digests:
+            return
+        message = _("Skipped, upstream has no such manifest: {digests}").format(
+            digests=", ".join(digests)
+        )
+        await ProgressReport(
+            message=message,
+            code="sync.skipped.digests",
+            total=len(digests),
+            done=len(digests),
+            state=TASK_STATES.COMPLETED,
+        ).asave()
 
     async def _once(self, digest, read):
         """The _Read of manifest `digest`, reading it (``await read()``) once per sync."""

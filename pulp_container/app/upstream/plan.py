@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from pulp_container.app.oci.digest import manifest_digest
 from pulp_container.app.oci.exceptions import DigestMismatch, ImageConfigInvalid
+from pulp_container.app.oci.companions import companion_tags
 from pulp_container.app.oci.manifest import labels_from_config, parse_manifest
 from pulp_container.app.oci.reference import is_valid_tag, matches_filters
 from pulp_container.constants import CONFIG_MEDIA_TYPES, MANIFEST_MEDIA_TYPES
@@ -52,10 +53,32 @@ def parse_tag_page(body):
 def select_tags(tags, includes=None, excludes=None):
     """The valid tags that pass the filters, each once, sorted.
 
-    Tags that break the tag grammar cannot be served by the registry and are left out.
+    Tags that break the tag grammar cannot be served by the registry and are left out. Digests
+    among `includes` match no tag: with only digests there, no tag is selected by name.
     """
     return sorted(
         {tag for tag in tags if is_valid_tag(tag) and matches_filters(tag, includes, excludes)}
+    )
+
+
+def select_companions(digests, tags, selected=(), excludes=None):
+    """The companion tags (``oci/companions.py``) of manifests `digests` that the sync adds.
+
+    Args:
+        digests: the manifests selected (by tag or by digest).
+        tags: every tag upstream lists; a companion comes only when it is listed.
+        selected: tags already selected, which are not given again.
+        excludes: tag patterns; they leave out companions as they leave out any tag.
+
+    Returns:
+        The tags, sorted.
+    """
+    listed, chosen = set(tags), set(selected)
+    wanted = {name for digest in digests for name in companion_tags(digest)}
+    return sorted(
+        name
+        for name in wanted & listed
+        if name not in chosen and matches_filters(name, None, excludes)
     )
 
 

@@ -4,6 +4,7 @@ import pytest
 
 REMOTES = "remotes/container/pull-through/"
 DISTRIBUTIONS = "distributions/container/pull-through/"
+LABEL = "pulp_container.pull_through"
 
 
 def create_remote(api, name, **fields):
@@ -79,11 +80,39 @@ def test_distribution_create_update_delete(api, pulp_server, unique):
     assert (updated["private"], updated["description"], updated["pulp_labels"]) == (
         True,
         "mirror of upstream",
-        {"k": "v"},
+        {"k": "v", LABEL: f"cache/{name}"},
     )
     api.run("PUT", distribution["pulp_href"], {**updated, "base_path": f"cache/{name}"})
     api.run("DELETE", distribution["pulp_href"])
     assert api.get(distribution["pulp_href"]).status_code == 404
+
+
+def test_the_pull_through_label_follows_the_base_path(api, pulp_server, unique):
+    remote = create_remote(api, unique("ptr"))
+    name = unique("ptd")
+    task = api.run(
+        "POST",
+        DISTRIBUTIONS,
+        {"name": name, "base_path": f"cache/{name}", "remote": remote["pulp_href"],
+         "pulp_labels": {"team": "a"}},
+    )  # fmt: skip
+    created = api.ok(api.get(task["created_resources"][0]))
+    assert created["base_path"] == f"cache/{name}"
+    assert created["pulp_labels"] == {"team": "a", LABEL: f"cache/{name}"}
+    found = api.ok(api.get(DISTRIBUTIONS, params={"pulp_label_select": f"{LABEL}=cache/{name}"}))
+    assert [d["pulp_href"] for d in found["results"]] == [created["pulp_href"]]
+
+    api.run("PATCH", created["pulp_href"], {"base_path": f"moved/{name}"})
+    moved = api.ok(api.get(created["pulp_href"]))
+    assert moved["base_path"] == f"moved/{name}"
+    assert moved["registry_path"] == f"{pulp_server.registry_host}/moved/{name}"
+    assert moved["pulp_labels"] == {"team": "a", LABEL: f"moved/{name}"}
+
+    api.run("PATCH", created["pulp_href"], {"pulp_labels": {LABEL: "elsewhere", "x": "y"}})
+    assert api.ok(api.get(created["pulp_href"]))["pulp_labels"] == {
+        "x": "y",
+        LABEL: f"moved/{name}",
+    }
 
 
 @pytest.mark.parametrize(

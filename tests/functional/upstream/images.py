@@ -301,9 +301,60 @@ def push_manifest_list(client: RegistryClient, repository: str, tags=("latest",)
     return push_index(client, repository, tags, oci=False, **options)
 
 
+# The gzipped empty tar old Docker images reference for steps that change no file (32 bytes).
+EMPTY_LAYER_BYTES = bytes.fromhex(
+    "1f8b080000096e8800ff621805a360148c5800080000ffff2eafb5ef00040000"
+)
+EMPTY_LAYER = Blob(
+    digest_of(EMPTY_LAYER_BYTES),
+    len(EMPTY_LAYER_BYTES),
+    media_types.DOCKER_LAYER,
+    diff_id=digest_of(bytes(1024)),
+)
+
+
+def push_image_with_empty_layer(client: RegistryClient, repository: str, tags=("latest",)):
+    """A Docker schema 2 image whose layers are one random layer and then the empty layer,
+    as ``docker build`` made them for a step like ``ENV`` or ``CMD``."""
+    base = push_docker_image(client, repository, (), layer_size=4096, seed=f"{repository}|empty")
+    client.upload_blob(repository, EMPTY_LAYER.digest, EMPTY_LAYER_BYTES, EMPTY_LAYER.size)
+    layers = [*base.layers, EMPTY_LAYER]
+    config_data = image_config(layers, base.platform)
+    config = Blob(digest_of(config_data), len(config_data), media_types.DOCKER_CONFIG)
+    client.upload_blob(repository, config.digest, config_data, config.size)
+    data = image_manifest(config, layers, media_types.DOCKER_MANIFEST)
+    digest = push_manifest(client, repository, tuple(tags), data, media_types.DOCKER_MANIFEST)
+    return PushedImage(
+        repository, tuple(tags), digest, media_types.DOCKER_MANIFEST, data, config,
+        tuple(layers), base.platform,
+    )  # fmt: skip
+
+
 def push_tagged_images(
     client: RegistryClient, repository: str, tags=DEFAULT_TAGS, **options
 ) -> dict[str, PushedImage]:
     """One distinct small image per tag (for tag filter tests); ``options`` go to push_image."""
     options.setdefault("layer_size", 4096)
     return {tag: push_image(client, repository, (tag,), **options) for tag in tags}
+
+
+COSIGN_SUFFIXES = (".sig", ".att", ".sbom")
+
+
+def companion_tag(subject_digest: str, suffix: str = "") -> str:
+    """The tag cosign (``.sig``, ``.att``, ``.sbom``) or the OCI referrers tag schema (no suffix)
+    stores things about manifest ``subject_digest`` under: ``sha256-<hex><suffix>``."""
+    algorithm, encoded = subject_digest.split(":", 1)
+    return f"{algorithm}-{encoded}{suffix}"
+
+
+def push_companion(
+    client: RegistryClient, repository: str, subject_digest: str, suffix: str = ""
+) -> PushedImage:
+    """A small OCI image tagged as a companion of ``subject_digest`` (see ``companion_tag``).
+
+    It stands in for a cosign signature, attestation or SBOM, or a referrers index: syncs treat
+    a companion by its tag, whatever the manifest holds.
+    """
+    tag = companion_tag(subject_digest, suffix)
+    return push_image(client, repository, (tag,), oci=True, layer_size=512, files_per_layer=1)

@@ -4,6 +4,7 @@ import pytest
 
 from pulp_container.app.oci.exceptions import (
     DigestInvalid,
+    FilterInvalid,
     NameInvalid,
     ReferenceInvalid,
     TagInvalid,
@@ -17,6 +18,9 @@ from pulp_container.app.oci.reference import (
     matches_filters,
     parse_digest,
     parse_reference,
+    split_include_filters,
+    validate_exclude_filter,
+    validate_include_filter,
     validate_name,
     validate_tag,
 )
@@ -220,3 +224,56 @@ def test_digest_value_object():
 )
 def test_matches_filters(name, includes, excludes, expected):
     assert matches_filters(name, includes, excludes) is expected
+
+
+# --- a remote's tag filter values ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["latest", "v1.*", "v[0-9]*", "*", "?", SHA256, SHA512])
+def test_include_filters_are_tag_patterns_or_digests(value):
+    assert validate_include_filter(value) == value
+
+
+@pytest.mark.parametrize(
+    "value, error",
+    [
+        ("", FilterInvalid),
+        ("sha256:abc", DigestInvalid),
+        ("sha256:" + "A" * 64, DigestInvalid),
+        ("md5:d41d8cd98f00b204e9800998ecf8427e", DigestInvalid),
+        ("latest:foo", DigestInvalid),
+    ],
+)
+def test_include_filters_reject(value, error):
+    with pytest.raises(error):
+        validate_include_filter(value)
+
+
+@pytest.mark.parametrize("value", ["latest", "*-rc", "sha256-*"])
+def test_exclude_filters_are_tag_patterns(value):
+    assert validate_exclude_filter(value) == value
+
+
+@pytest.mark.parametrize("value", ["", SHA256, "a:b"])
+def test_exclude_filters_reject_empty_values_and_digests(value):
+    with pytest.raises(FilterInvalid):
+        validate_exclude_filter(value)
+
+
+@pytest.mark.parametrize(
+    "values, patterns, digests",
+    [
+        (None, (), ()),
+        ([], (), ()),
+        (["v1.*", "latest"], ("v1.*", "latest"), ()),
+        ([SHA256], (), (SHA256,)),
+        (["v1.*", SHA512, SHA256, SHA512], ("v1.*",), (SHA512, SHA256)),
+    ],
+)
+def test_split_include_filters(values, patterns, digests):
+    assert split_include_filters(values) == (patterns, digests)
+
+
+def test_a_digest_among_includes_matches_no_tag():
+    assert matches_filters("latest", [SHA256], None) is False
+    assert matches_filters("latest", [SHA256, "lat*"], None) is True

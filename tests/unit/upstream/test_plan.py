@@ -12,6 +12,11 @@ from pulp_container.app.upstream import plan
 from tests.unit.oci import manifests as m
 
 
+HEX = "ab" * 32
+OTHER = "cd" * 32
+SELECTED = f"sha256:{HEX}"
+
+
 def _parsed(document, content_type=None):
     return parse_manifest(m.encode(document), content_type)
 
@@ -62,6 +67,56 @@ def test_select_tags_applies_the_filters(includes, excludes, expected):
 
 def test_select_tags_drops_invalid_tags():
     assert plan.select_tags(["ok", "-bad", "a" * 129, ""]) == ["ok"]
+
+
+@pytest.mark.parametrize(
+    "includes, expected",
+    [
+        ([SELECTED], []),  # only digests: no tag by name
+        ([SELECTED, "v1.*"], ["v1.0"]),
+    ],
+)
+def test_digests_among_includes_select_no_tag(includes, expected):
+    assert plan.select_tags(["v1.0", "latest", f"sha256-{HEX}.sig"], includes) == expected
+
+
+# --- companion tags -----------------------------------------------------------------------------
+
+
+def test_select_companions_takes_the_listed_ones():
+    tags = ["v1", f"sha256-{HEX}.sig", f"sha256-{HEX}.att", f"sha256-{HEX}", f"sha256-{OTHER}.sig"]
+
+    assert plan.select_companions([SELECTED], tags, selected=["v1"]) == [
+        f"sha256-{HEX}",
+        f"sha256-{HEX}.att",
+        f"sha256-{HEX}.sig",
+    ]
+
+
+def test_select_companions_gives_no_tag_twice():
+    tags = [f"sha256-{HEX}.sig", f"sha256-{HEX}.sbom"]
+
+    assert plan.select_companions(
+        [SELECTED, SELECTED], tags, selected=[f"sha256-{HEX}.sig"]
+    ) == [f"sha256-{HEX}.sbom"]
+
+
+@pytest.mark.parametrize(
+    "excludes, expected",
+    [
+        (["*.sig"], [f"sha256-{HEX}.att"]),
+        (["sha256-*"], []),
+        (["v*"], [f"sha256-{HEX}.att", f"sha256-{HEX}.sig"]),
+    ],
+)
+def test_excludes_leave_out_companions(excludes, expected):
+    tags = [f"sha256-{HEX}.sig", f"sha256-{HEX}.att"]
+
+    assert plan.select_companions([SELECTED], tags, excludes=excludes) == expected
+
+
+def test_select_companions_without_selected_manifests():
+    assert plan.select_companions([], [f"sha256-{HEX}.sig"]) == []
 
 
 # --- reading a fetched manifest ----------------------------------------------------------------

@@ -225,6 +225,11 @@ def _schema1_fields(document):
     }
 
 
+# Clients refuse larger manifests (the distribution spec lets a registry refuse them too), so
+# none is accepted from anywhere: upstream, or a push.
+MANIFEST_MAX_BYTES = 4 * 1024 * 1024
+
+
 def parse_manifest(raw, content_type=None):
     """Parse and validate manifest bytes.
 
@@ -238,8 +243,14 @@ def parse_manifest(raw, content_type=None):
 
     Raises:
         ManifestInvalid: with a message naming what is wrong (MediaTypeMismatch when mediaType
-            and Content-Type disagree).
+            and Content-Type disagree; too large over MANIFEST_MAX_BYTES).
     """
+    if len(raw) > MANIFEST_MAX_BYTES:
+        raise ManifestInvalid(
+            f"the manifest is {len(raw)} bytes, over the limit of {MANIFEST_MAX_BYTES} "
+            f"(4 MiB) that registry clients accept",
+            value=len(raw),
+        )
     document = load_object(raw, "manifest")
     media_type = _resolve_media_type(document, content_type)
     schema_version = _check_schema_version(document, media_type)

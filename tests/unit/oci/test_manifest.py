@@ -49,6 +49,24 @@ def test_parse_json_manifests(document, media_type, n_layers, n_manifests):
     assert not manifest.is_schema1
 
 
+def _padded_to(size):
+    """An OCI manifest whose annotation makes it exactly `size` bytes long."""
+    document = copy.deepcopy(m.OCI_MANIFEST)
+    document["annotations"] = {"padding": ""}
+    short = len(m.encode(document))
+    document["annotations"]["padding"] = "x" * (size - short)
+    raw = m.encode(document)
+    assert len(raw) == size
+    return raw
+
+
+def test_a_manifest_of_4_mib_is_accepted_and_one_byte_more_is_not():
+    limit = 4 * 1024 * 1024
+    assert parse_manifest(_padded_to(limit)).digest
+    with pytest.raises(ManifestInvalid, match="over the limit"):
+        parse_manifest(_padded_to(limit + 1))
+
+
 def test_raw_bytes_are_kept_byte_for_byte():
     raw = b'{"schemaVersion":2,  "mediaType": "%s",\n\t"manifests" : [ ] }' % (
         constants.MEDIA_TYPE_OCI_INDEX.encode()

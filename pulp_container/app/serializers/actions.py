@@ -20,8 +20,7 @@ from pulpcore.plugin.util import extract_pk
 from ... import constants
 from .. import models
 from ..oci.reference import parse_digest, validate_tag
-
-ALL_CONTENT = "*"
+from ..tasks.recursive import ALL_CONTENT
 CONTAINER_CONTENT_TYPES = [
     model.get_pulp_type() for model in (models.Blob, models.Manifest, models.Tag)
 ]
@@ -52,6 +51,17 @@ def _digest(value):
 
 def _latest_content(repository):
     return repository.latest_version().content
+
+
+def _check_manifest_in_latest(repository, digest):
+    """Raise a 400 naming `digest` unless the repository's latest version has that manifest."""
+    in_latest = models.Manifest.objects.filter(pk__in=_latest_content(repository), digest=digest)
+    if not in_latest.exists():
+        raise serializers.ValidationError(
+            {"digest": _("The latest version of the repository has no manifest {digest}.").format(
+                digest=digest
+            )}
+        )
 
 
 class RecursiveManageSerializer(ValidateFieldsMixin, serializers.Serializer):
@@ -123,15 +133,7 @@ class TagImageSerializer(ValidateFieldsMixin, serializers.Serializer):
 
     def validate(self, data):
         data = super().validate(data)
-        in_latest = models.Manifest.objects.filter(
-            pk__in=_latest_content(self.context["repository"]), digest=data["digest"]
-        )
-        if not in_latest.exists():
-            raise serializers.ValidationError(
-                {"digest": _("The latest version of the repository has no manifest {d}.").format(
-                    d=data["digest"]
-                )}
-            )
+        _check_manifest_in_latest(self.context["repository"], data["digest"])
         return data
 
 
@@ -166,15 +168,7 @@ class RemoveImageSerializer(ValidateFieldsMixin, serializers.Serializer):
 
     def validate(self, data):
         data = super().validate(data)
-        in_latest = models.Manifest.objects.filter(
-            pk__in=_latest_content(self.context["repository"]), digest=data["digest"]
-        )
-        if not in_latest.exists():
-            raise serializers.ValidationError(
-                {"digest": _("The latest version of the repository has no manifest {d}.").format(
-                    d=data["digest"]
-                )}
-            )
+        _check_manifest_in_latest(self.context["repository"], data["digest"])
         return data
 
 
@@ -217,8 +211,7 @@ class TagCopySerializer(CopySourceSerializer):
     names = serializers.ListField(
         child=serializers.CharField(validators=[_tag_name]),
         required=False,
-        allow_null=True,
-        help_text=_("Names of the tags to copy; all tags of the source when absent or null."),
+        help_text=_("Names of the tags to copy; all tags of the source when absent."),
     )
 
     def validate(self, data):
@@ -242,14 +235,12 @@ class ManifestCopySerializer(CopySourceSerializer):
     digests = serializers.ListField(
         child=serializers.CharField(validators=[_digest]),
         required=False,
-        allow_null=True,
-        help_text=_("Digests of the manifests to copy; all of the source when absent or null."),
+        help_text=_("Digests of the manifests to copy; all of the source when absent."),
     )
     media_types = serializers.ListField(
         child=serializers.ChoiceField(choices=COPYABLE_MEDIA_TYPES),
         required=False,
-        allow_null=True,
-        help_text=_("Copy only manifests of these media types; any when absent or null."),
+        help_text=_("Copy only manifests of these media types; any when absent."),
     )
 
     def validate(self, data):

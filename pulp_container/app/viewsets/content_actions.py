@@ -176,3 +176,23 @@ class CopyActionsMixin:
             digests=body.get("digests"),
             media_types=body.get("media_types"),
         )
+
+
+class RemoveImageMixin:
+    """`remove_image/` on a repository viewset (meant for push repositories)."""
+
+    @extend_schema(
+        summary="Delete an image from a repository",
+        description=(
+            "Start a task that removes the manifest, the tags pointing at it and the blobs and "
+            "manifests nothing else in the repository needs. A manifest that an index staying "
+            "in the repository lists stays."
+        ),
+        request=bodies.RemoveImageSerializer,
+        responses={202: AsyncOperationResponseSerializer},
+    )
+    @action(detail=True, methods=["post"], serializer_class=bodies.RemoveImageSerializer)
+    def remove_image(self, request, pk):
+        repository = self.get_object()
+        body = _validated(bodies.RemoveImageSerializer, request, repository)
+        return _dispatch(request, tasks.remove_image, repository, digest=body["digest"])

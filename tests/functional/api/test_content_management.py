@@ -260,7 +260,7 @@ def test_copy_tags(api, source, repository, images):
         api,
         repository,
         "copy_tags",
-        {"source_repository_version": source["latest_version_href"], "names": None},
+        {"source_repository_version": source["latest_version_href"]},
     )
     assert counts(api, version) == (3, 7, 9)
     assert act(api, repository, "copy_tags", {"source_repository": source["pulp_href"]}) is None
@@ -447,3 +447,31 @@ def test_curated_repository_is_pulled(api, pulp_server, source, repository, imag
     skopeo_copy(reference, f"dir:{tmp_path}", all_images=True)
     for blob in images["b"].blobs:
         assert (tmp_path / blob.digest.split(":")[1]).exists()
+
+
+# --- permissions -----------------------------------------------------------------------------
+
+
+def test_permissions_on_the_repository_and_the_source(api, source, repository, images):
+    """Curating needs modify on the repository; copying also needs view on the source."""
+    password = "curator-pass-123"
+    user = api.ok(api.post("users/", {"username": new_name("curator-"), "password": password}))
+    as_user = type(api)(api.base_url, auth=(user["username"], password))
+
+    def grant(role, obj):
+        api.ok(api.post(f"{user['pulp_href']}roles/", {"role": role, "content_object": obj}))
+
+    tag_body = {"tag": "mine", "digest": images["a"].digest}
+    copy_body = {"source_repository": source["pulp_href"], "names": ["a"]}
+    grant("container.containerrepository_viewer", repository["pulp_href"])
+    assert as_user.post(f"{repository['pulp_href']}copy_tags/", copy_body).status_code == 403
+
+    grant("container.containerrepository_owner", repository["pulp_href"])
+    assert as_user.post(f"{repository['pulp_href']}copy_tags/", copy_body).status_code == 403
+    assert latest(api, repository).endswith("/versions/0/")
+
+    grant("container.containerrepository_viewer", source["pulp_href"])
+    as_user.run("POST", f"{repository['pulp_href']}copy_tags/", copy_body)
+    as_user.run("POST", f"{repository['pulp_href']}tag/", tag_body)
+    assert set(tag_targets(api, latest(api, repository))) == {"a", "mine"}
+    assert as_user.post(f"{source['pulp_href']}untag/", {"tag": "a"}).status_code == 403

@@ -61,6 +61,9 @@ REPOSITORY_PARAM = (
     "has_repo_or_repo_ver_param_model_or_domain_or_obj_perms:container.view_containerrepository"
 )
 
+# Condition of our own (global_access_conditions.py): the user may view the copy's source.
+SOURCE_REPOSITORY_PARAM = "has_source_repo_or_version_perms:container.view_containerrepository"
+
 REPOSITORY = _object_policy(
     "containerrepository",
     create=[REMOTE_PARAM],
@@ -71,6 +74,17 @@ REPOSITORY = _object_policy(
             "has_model_or_domain_or_obj_perms:container.sync_containerrepository",
             "has_model_or_domain_or_obj_perms:container.view_containerrepository",
             REMOTE_PARAM,
+        ),
+        _statement(
+            ["add", "remove", "tag", "untag"],
+            "has_model_or_domain_or_obj_perms:container.modify_containerrepository",
+            "has_model_or_domain_or_obj_perms:container.view_containerrepository",
+        ),
+        _statement(
+            ["copy_tags", "copy_manifests"],
+            "has_model_or_domain_or_obj_perms:container.modify_containerrepository",
+            "has_model_or_domain_or_obj_perms:container.view_containerrepository",
+            SOURCE_REPOSITORY_PARAM,
         ),
     ],
 )

@@ -16,3 +16,9 @@ TOKEN_EXPIRATION_TIME = 300
 # (afterwards a HEAD request decides), and seconds an upstream 404 is remembered.
 CONTAINER_PULL_THROUGH_TAG_TTL = 300
 CONTAINER_PULL_THROUGH_MISS_TTL = 30
+
+# The plugin's own access conditions (global_access_conditions.py), beside pulpcore's.
+DRF_ACCESS_POLICY = {
+    "dynaconf_merge_unique": True,
+    "reusable_conditions": ["pulp_container.app.global_access_conditions"],
+}

@@ -3,6 +3,14 @@
 pulpcore discovers serializers through this package, so every serializer is re-exported here.
 """
 
+from .actions import (
+    ManifestCopySerializer,
+    RecursiveManageSerializer,
+    RemoveImageSerializer,
+    TagCopySerializer,
+    TagImageSerializer,
+    UnTagImageSerializer,
+)
 from .content import BlobSerializer, ManifestSerializer, TagSerializer
 from .distributions import (
     ContainerDistributionSerializer,
@@ -25,7 +33,13 @@ __all__ = [
     "ContainerRemoteSerializer",
     "ContainerRepositorySerializer",
     "ContainerRepositorySyncURLSerializer",
+    "ManifestCopySerializer",
     "ManifestSerializer",
+    "RecursiveManageSerializer",
+    "RemoveImageSerializer",
+    "TagCopySerializer",
+    "TagImageSerializer",
+    "UnTagImageSerializer",
     "TagSerializer",
     "pull_through_overlap",
     "registry_host",

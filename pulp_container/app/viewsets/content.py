@@ -1,6 +1,6 @@
 """REST endpoints of container content: blobs, manifests and tags (read-only)."""
 
-from django_filters import CharFilter
+from django_filters import BaseInFilter, CharFilter
 
 from pulpcore.plugin.viewsets import NAME_FILTER_OPTIONS, ContentFilter, ReadOnlyContentViewSet
 
@@ -20,8 +20,16 @@ class ManifestFilter(ContentFilter):
         fields = {"digest": ["exact", "in"], "media_type": ["exact", "in"]}
 
 
+class CharInFilter(BaseInFilter, CharFilter):
+    """Values separated by commas; the schema says array of strings (pulp-cli sends a list)."""
+
+
 class TagFilter(ContentFilter):
-    digest = CharFilter(field_name="tagged_manifest__digest", help_text="Digest of the manifest.")
+    digest = CharInFilter(
+        field_name="tagged_manifest__digest",
+        lookup_expr="in",
+        help_text="Digests of the tagged manifests, separated by commas.",
+    )
 
     class Meta:
         model = models.Tag

@@ -14,9 +14,12 @@ from pulpcore.plugin.viewsets import (
 
 from .. import access_policies as policies
 from .. import models, serializers, tasks
+from .content_actions import CopyActionsMixin, RecursiveContentMixin, TagActionsMixin
 
 
-class ContainerRepositoryViewSet(RepositoryViewSet, RolesMixin):
+class ContainerRepositoryViewSet(
+    RecursiveContentMixin, TagActionsMixin, CopyActionsMixin, RepositoryViewSet, RolesMixin
+):
     """
     A container repository holds versions of a set of tags, manifests and blobs.
     """

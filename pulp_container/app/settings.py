@@ -16,3 +16,10 @@ TOKEN_EXPIRATION_TIME = 300
 # (afterwards a HEAD request decides), and seconds an upstream 404 is remembered.
 CONTAINER_PULL_THROUGH_TAG_TTL = 300
 CONTAINER_PULL_THROUGH_MISS_TTL = 30
+
+# Access conditions of this plugin's policies (namespace roles acting on distributions), added
+# to pulpcore's.
+DRF_ACCESS_POLICY = {
+    "dynaconf_merge_unique": True,
+    "reusable_conditions": ["pulp_container.app.global_access_conditions"],
+}

@@ -10,6 +10,7 @@ from .distributions import (
     pull_through_overlap,
     registry_host,
 )
+from .namespaces import ContainerNamespaceSerializer
 from .remotes import (
     ContainerPullThroughRemoteSerializer,
     ContainerRemoteSerializer,
@@ -20,6 +21,7 @@ from .repositories import ContainerRepositorySerializer, ContainerRepositorySync
 __all__ = [
     "BlobSerializer",
     "ContainerDistributionSerializer",
+    "ContainerNamespaceSerializer",
     "ContainerPullThroughDistributionSerializer",
     "ContainerPullThroughRemoteSerializer",
     "ContainerRemoteSerializer",

@@ -37,6 +37,60 @@ def create_user(api, label):
     return {**user, "auth": (username, PASSWORD)}
 
 
+# --- the served schema -------------------------------------------------------------------------
+
+HREF = "{container_container_namespace_href}"
+# The namespace operations of pulp_container 2.30's schema: path, method, operationId, status.
+REFERENCE_OPERATIONS = [
+    ("/pulp/api/v3/pulp_container/namespaces/", "get", "list", "200"),
+    ("/pulp/api/v3/pulp_container/namespaces/", "post", "create", "201"),
+    (HREF, "get", "read", "200"),
+    (HREF, "delete", "delete", "202"),
+    (HREF + "add_role/", "post", "add_role", "201"),
+    (HREF + "list_roles/", "get", "list_roles", "200"),
+    (HREF + "my_permissions/", "get", "my_permissions", "200"),
+    (HREF + "remove_role/", "post", "remove_role", "201"),
+]
+
+
+@pytest.fixture(scope="module")
+def schema(api):
+    return api.ok(api.get("docs/api.json", params={"component": "container"}))
+
+
+def test_the_schema_serves_the_reference_namespace_operations(schema):
+    served = {
+        (path, method, operation["operationId"], status)
+        for path, operations in schema["paths"].items()
+        if "namespace" in path
+        for method, operation in operations.items()
+        if method != "parameters"
+        for status in operation["responses"]
+    }
+    expected = {
+        (path, method, f"pulp_container_namespaces_{name}", status)
+        for path, method, name, status in REFERENCE_OPERATIONS
+    }
+    assert served == expected
+
+
+def test_the_schema_has_the_namespace_fields(schema):
+    schemas = schema["components"]["schemas"]
+    request = schemas["container.ContainerNamespace"]
+    assert set(request["properties"]) == {"name", "pulp_labels"}
+    assert request["required"] == ["name"]
+    response = schemas["container.ContainerNamespaceResponse"]
+    assert set(response["properties"]) == {
+        "pulp_href", "prn", "pulp_created", "pulp_last_updated", "name", "pulp_labels"
+    }
+    for kind in ("ContainerDistribution", "ContainerPullThroughDistribution"):
+        field = schemas[f"container.{kind}Response"]["properties"]["namespace"]
+        assert (field["type"], field["format"], field["readOnly"]) == ("string", "uri", True)
+        assert "namespace" not in schemas[f"container.{kind}"]["properties"]
+    listing = schema["paths"]["/pulp/api/v3/distributions/container/container/"]["get"]
+    assert "namespace__name" in {parameter["name"] for parameter in listing["parameters"]}
+
+
 # --- namespaces made by distributions ---------------------------------------------------------
 
 

@@ -12,7 +12,7 @@ import requests
 
 from devserver.datadir import DataDir
 from tests.functional.api.test_pull import new_name, serve, sha256
-from tests.functional.api.test_pull_through import Registry, pull_through
+from tests.functional.api.test_pull_through import Registry, pull_through, wait_for_version
 from tests.functional.api.test_pulp_cli import run_cli
 from tests.functional.registry_client import TokenAuth
 from tests.functional.upstream import CommandFailed, push_docker_image, skopeo_copy
@@ -419,3 +419,26 @@ def test_namespace_roles_act_on_its_distributions_in_the_rest_api(api, unique):
     assert deleted.status_code == 202, deleted.text
     api.wait_task(deleted.json()["task"])
     assert api.get(distribution["pulp_href"]).status_code == 404
+
+
+def test_a_namespace_consumer_pulls_through_a_private_pull_through_distribution(
+    api, pulp_server, upstream_registry, unique
+):
+    namespace = unique("nspt")
+    upstream_name = f"nspt/{unique('img')}"
+    push_docker_image(upstream_registry.client(), upstream_name, ["latest"], layer_size=1024)
+    pull_through(api, upstream_registry.url, prefix=f"{namespace}/cache", private=True)
+    consumer, stranger = create_user(api, "consumer"), create_user(api, "stranger")
+    href = namespace_named(api, namespace)["pulp_href"]
+    body = {"role": CONSUMER, "users": [consumer["username"]]}
+    assert api.post(f"{href}add_role/", body).status_code == 201
+
+    name = f"{namespace}/cache/{upstream_name}"
+    host = pulp_server.registry_host
+    assert Registry(host, auth=stranger["auth"]).manifest(name, "latest").status_code == 401
+    assert Registry(host, auth=consumer["auth"]).manifest(name, "latest").status_code == 200
+    # Its cached copy, a private distribution of the namespace, is in the consumer's catalog.
+    wait_for_version(api, name, 1)
+    for user, listed in ((consumer, True), (stranger, False)):
+        catalog = Registry(host, auth=user["auth"]).get("/v2/_catalog?n=100000")
+        assert (name in catalog.json()["repositories"]) is listed

@@ -115,8 +115,20 @@ REPOSITORY_VERSION = {
 REMOTE = _object_policy("containerremote", create=[], change=[])
 REMOTE_ROLES = _locked_roles("containerremote", ["view", "change", "delete", "manage_roles"])
 
+# A role on a distribution's namespace acts as the same role on the distribution.
+NAMESPACE_OF_DISTRIBUTION = "has_namespace_obj_perms:container.namespace_{}_containerdistribution"
 DISTRIBUTION = _object_policy(
-    "containerdistribution", create=[REPOSITORY_PARAM], change=[REPOSITORY_PARAM]
+    "containerdistribution",
+    create=[REPOSITORY_PARAM],
+    change=[REPOSITORY_PARAM],
+    extra=[
+        _statement(
+            ["update", "partial_update", "set_label", "unset_label"],
+            NAMESPACE_OF_DISTRIBUTION.format("change"),
+            REPOSITORY_PARAM,
+        ),
+        _statement(["destroy"], NAMESPACE_OF_DISTRIBUTION.format("delete")),
+    ],
 )
 DISTRIBUTION_ROLES = {
     **_locked_roles(
@@ -154,4 +166,49 @@ PULL_THROUGH_DISTRIBUTION_ROLES = {
         "container.view_containerpullthroughdistribution",
         "container.pull_containerpullthroughdistribution",
     ],
+}
+
+NAMESPACE = {
+    "statements": [
+        _statement(["list", "retrieve", "my_permissions"]),
+        _statement(["create"], "has_model_or_domain_perms:container.add_containernamespace"),
+        _statement(
+            ["destroy"],
+            "has_model_or_domain_or_obj_perms:container.delete_containernamespace",
+            "has_model_or_domain_or_obj_perms:container.view_containernamespace",
+        ),
+        _statement(
+            ["list_roles", "add_role", "remove_role"],
+            "has_model_or_domain_or_obj_perms:container.manage_roles_containernamespace",
+        ),
+    ],
+    "creation_hooks": [
+        {
+            "function": "add_roles_for_object_creator",
+            "parameters": {"roles": "container.containernamespace_owner"},
+        }
+    ],
+    "queryset_scoping": {"function": "scope_queryset"},
+}
+# Roles on a namespace act on each distribution in it through the ``namespace_*`` permissions
+# (see ``namespaces.py``).
+_NAMESPACE_CONSUMER = [
+    "container.view_containernamespace",
+    "container.namespace_view_containerdistribution",
+    "container.namespace_pull_containerdistribution",
+]
+_NAMESPACE_COLLABORATOR = [
+    *_NAMESPACE_CONSUMER,
+    "container.namespace_change_containerdistribution",
+]
+NAMESPACE_ROLES = {
+    "container.containernamespace_creator": ["container.add_containernamespace"],
+    "container.containernamespace_owner": [
+        *_NAMESPACE_COLLABORATOR,
+        "container.delete_containernamespace",
+        "container.manage_roles_containernamespace",
+        "container.namespace_delete_containerdistribution",
+    ],
+    "container.containernamespace_collaborator": _NAMESPACE_COLLABORATOR,
+    "container.containernamespace_consumer": _NAMESPACE_CONSUMER,
 }

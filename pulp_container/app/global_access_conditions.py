@@ -1,12 +1,11 @@
-"""Access conditions of the container plugin, beside pulpcore's reusable ones.
+"""Access conditions of this plugin's policies, beside pulpcore's reusable ones.
 
 Registered through ``DRF_ACCESS_POLICY["reusable_conditions"]`` in ``settings.py``; a policy
-statement names them like pulpcore's (``"name:permission"``).
+statement names them like pulpcore's (``"name:permission"``), with the same signature.
 """
 
-from pulpcore.plugin.util import extract_pk
-
 from pulpcore.plugin.models import Repository
+from pulpcore.plugin.util import extract_pk
 
 
 def has_source_repo_or_version_perms(request, view, action, permission):
@@ -33,3 +32,13 @@ def _repository_pk(href):
         parts = parts[: parts.index("versions")]
         href = "/" + "/".join(parts) + "/"
     return extract_pk(href)
+
+
+def has_namespace_obj_perms(request, view, action, permission):
+    """Whether the user holds `permission` on the namespace of the object the action is on.
+
+    Roles on a namespace give, through its ``namespace_*`` permissions, what the same roles give
+    on each distribution in it (see ``namespaces.py``).
+    """
+    namespace = view.get_object().namespace
+    return namespace is not None and request.user.has_perm(permission, namespace)

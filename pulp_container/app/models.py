@@ -24,6 +24,8 @@ from pulpcore.plugin.repo_version_utils import remove_duplicates, validate_repo_
 from pulpcore.plugin.util import get_domain_pk
 
 from pulp_container.constants import LABEL_PULL_THROUGH
+from .namespaces import ContainerNamespace, ensure_namespace
+from .oci.reference import namespace_of
 from .upstream.challenge import pull_scope
 from .upstream.credentials import RegistryAuth
 from .upstream.downloaders import RegistryHttpDownloader
@@ -222,7 +224,35 @@ class ContainerRepository(Repository, AutoAddObjPermsMixin):
         validate_repo_version(new_version)
 
 
-class ContainerDistribution(Distribution, AutoAddObjPermsMixin):
+class InNamespace:
+    """Mixed into the distribution models: saving one links it to the namespace of its path.
+
+    Creating the namespace costs the one statement of ``ensure_namespace``, made only when the
+    distribution is created or its path changes.
+    """
+
+    NAMESPACE_PATH = "base_path"
+
+    @hook(BEFORE_SAVE)
+    def _link_namespace(self):
+        path_field = self.NAMESPACE_PATH
+        if self.namespace_id is not None and not self.has_changed(path_field):
+            return
+        name = namespace_of(getattr(self, path_field))
+        self.namespace_id = ensure_namespace(self.pulp_domain_id, name)
+
+
+def _namespace_field():
+    return models.ForeignKey(
+        ContainerNamespace,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="%(app_label)s_%(class)s",
+        help_text="The namespace of the first path component; set on save.",
+    )
+
+
+class ContainerDistribution(InNamespace, Distribution, AutoAddObjPermsMixin):
     """Serves a repository (its latest version) or one repository version to registry clients."""
 
     TYPE = "container"
@@ -232,6 +262,7 @@ class ContainerDistribution(Distribution, AutoAddObjPermsMixin):
         default=False, help_text="Restrict pulls to users with permission on this distribution."
     )
     description = models.TextField(null=True)
+    namespace = _namespace_field()
 
     class Meta:
         default_related_name = "%(app_label)s_%(model_name)s"
@@ -273,7 +304,7 @@ class ContainerPullThroughRemote(RegistryDownloads, Remote, AutoAddObjPermsMixin
         )
 
 
-class ContainerPullThroughDistribution(Distribution, AutoAddObjPermsMixin):
+class ContainerPullThroughDistribution(InNamespace, Distribution, AutoAddObjPermsMixin):
     """Serves ``<name_prefix>/<upstream name>`` from its remote's registry, keeping a copy.
 
     The first pull of a name creates a PullThroughCache: a repository, a ContainerRemote and a
@@ -288,6 +319,7 @@ class ContainerPullThroughDistribution(Distribution, AutoAddObjPermsMixin):
     TYPE = "pull-through"
     SERVE_FROM_PUBLICATION = False
     BASE_PATH_SUFFIX = "@pull-through"
+    NAMESPACE_PATH = "name_prefix"
 
     name_prefix = models.TextField(
         db_index=True, help_text="Names under it are pulled through: <name_prefix>/<upstream name>."
@@ -297,6 +329,7 @@ class ContainerPullThroughDistribution(Distribution, AutoAddObjPermsMixin):
         help_text="Restrict pulls (through the cache and from it) to users with permission.",
     )
     description = models.TextField(null=True)
+    namespace = _namespace_field()
 
     class Meta:
         default_related_name = "%(app_label)s_%(model_name)s"

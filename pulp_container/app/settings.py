@@ -17,7 +17,8 @@ TOKEN_EXPIRATION_TIME = 300
 CONTAINER_PULL_THROUGH_TAG_TTL = 300
 CONTAINER_PULL_THROUGH_MISS_TTL = 30
 
-# The plugin's own access conditions (global_access_conditions.py), beside pulpcore's.
+# The plugin's own access conditions (global_access_conditions.py: namespace roles acting on
+# distributions, permissions on a copy's source), added to pulpcore's.
 DRF_ACCESS_POLICY = {
     "dynaconf_merge_unique": True,
     "reusable_conditions": ["pulp_container.app.global_access_conditions"],

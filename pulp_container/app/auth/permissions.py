@@ -3,15 +3,22 @@
 A distribution with ``private=False`` is pullable by anyone, anonymous callers included. A
 private one needs ``container.pull_containerdistribution`` or
 ``container.view_containerdistribution`` on it (through object, domain or global roles; see
-pulpcore's role utilities), or a superuser.
+pulpcore's role utilities), or the same permission on its namespace
+(``container.namespace_pull_containerdistribution`` or
+``container.namespace_view_containerdistribution``, see ``namespaces.py``), or a superuser.
 """
 
 from django.conf import settings
 from django.db.models import Q
-from pulpcore.plugin.util import get_objects_for_user
+from pulpcore.plugin.util import get_domain, get_objects_for_user
 
 from pulp_container.app.auth.credential_cache import RecentGrants
-from pulp_container.app.models import ContainerPullThroughDistribution
+from pulp_container.app.models import ContainerNamespace, ContainerPullThroughDistribution
+from pulp_container.app.namespaces import (
+    NAMESPACE_PULL_DISTRIBUTIONS,
+    NAMESPACE_VIEW_DISTRIBUTIONS,
+)
+from pulp_container.app.oci.reference import namespace_of
 
 # Seconds a granted pull of a private distribution is remembered (0: ask every time).
 GRANT_TTL_SETTING = "CONTAINER_PULL_PERMISSION_CACHE_TTL"
@@ -35,9 +42,26 @@ PULL_THROUGH_PERMISSIONS = (
     "container.pull_containerpullthroughdistribution",
     "container.view_containerpullthroughdistribution",
 )
+NAMESPACE_PULL_PERMISSIONS = (NAMESPACE_PULL_DISTRIBUTIONS, NAMESPACE_VIEW_DISTRIBUTIONS)
 
 
-def may_pull(user, distribution, load=None, perms=PULL_PERMISSIONS):
+def _namespaces_pullable(user):
+    """The namespaces of whose distributions `user` may pull every one."""
+    return get_objects_for_user(
+        user, NAMESPACE_PULL_PERMISSIONS, ContainerNamespace.objects.all(), any_perm=True
+    )
+
+
+def may_pull_namespace(user, name):
+    """Whether `user` may pull every distribution of the namespace of the repository `name`.
+
+    Blocking (permission queries); asked only when the distribution's own permissions refused.
+    """
+    namespace = ContainerNamespace.objects.filter(pulp_domain=get_domain(), name=namespace_of(name))
+    return _namespaces_pullable(user).filter(pk__in=namespace.values("pk")).exists()
+
+
+def may_pull(user, distribution, load=None, perms=PULL_PERMISSIONS, name=None):
     """Whether `user` may pull from `distribution`. Blocking (permission queries).
 
     Args:
@@ -46,6 +70,7 @@ def may_pull(user, distribution, load=None, perms=PULL_PERMISSIONS):
         load: returns the ContainerDistribution model for object permission checks, when
             `distribution` is not one.
         perms: any of these permissions allows (a pull-through distribution has its own).
+        name: the repository name asked for; roles on its namespace allow too.
 
     A yes for a private distribution is remembered for a few seconds (``RecentGrants``).
     """
@@ -60,7 +85,9 @@ def may_pull(user, distribution, load=None, perms=PULL_PERMISSIONS):
     if key in grants:
         return True
     obj = load() if load is not None else distribution
-    allowed = any(user.has_perm(permission, obj) for permission in perms)
+    allowed = any(user.has_perm(permission, obj) for permission in perms) or (
+        name is not None and may_pull_namespace(user, name)
+    )
     if allowed:
         grants.add(key)
     return allowed
@@ -84,4 +111,5 @@ def pullable(user, queryset):
         Q(private=False)
         | Q(pk__in=permitted.values("pk"))
         | Q(pull_through_cache__distribution__in=through.values("pk"))
+        | Q(namespace__in=_namespaces_pullable(user).values("pk"))
     )

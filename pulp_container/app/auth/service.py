@@ -41,15 +41,15 @@ def may_pull_name(user, name):
 
     A name under a pull-through distribution is decided by that distribution (its private
     flag and pull permission), whether or not it was pulled before: the per-name
-    distributions a pull-through creates follow it.
+    distributions a pull-through creates follow it. Roles on the name's namespace allow too.
     """
     through = resolver.find(name)
     if through is not None:
         return permissions.may_pull(
-            user, through, through.model, perms=permissions.PULL_THROUGH_PERMISSIONS
+            user, through, through.model, perms=permissions.PULL_THROUGH_PERMISSIONS, name=name
         )
     served = _served(name)
-    return served is not None and permissions.may_pull(user, served, served.model)
+    return served is not None and permissions.may_pull(user, served, served.model, name=name)
 
 
 def grant(user, requested):

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('container', '0005_pull_through_fetch_verified'),
+        ('container', '0007_namespaces'),
     ]
 
     operations = [

@@ -63,6 +63,11 @@ class Reference:
         return self.digest if self.is_digest else self.tag
 
 
+def namespace_of(name):
+    """The namespace of a repository name: its first path component (``a`` of ``a/b/c``)."""
+    return name.split("/", 1)[0]
+
+
 def validate_name(name):
     """Check a repository name against the name grammar.
 

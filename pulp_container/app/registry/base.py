@@ -346,7 +346,7 @@ class RegistryHandler(Handler):
                 raise errors.RegistryError(errors.DENIED, detail={"name": name}, message=exc.reason)
         # A token's pull grant was decided by the token service; Basic callers are checked here.
         if identity.access is None and not permissions.may_pull(
-            identity.user, distribution, distribution.model, perms=perms
+            identity.user, distribution, distribution.model, perms=perms, name=name
         ):
             if not identity.authenticated:
                 raise unauthorized(detail={"name": name, "action": "pull"})

@@ -18,6 +18,7 @@ from .distributions import (
     pull_through_overlap,
     registry_host,
 )
+from .namespaces import ContainerNamespaceSerializer
 from .remotes import (
     ContainerPullThroughRemoteSerializer,
     ContainerRemoteSerializer,
@@ -28,6 +29,7 @@ from .repositories import ContainerRepositorySerializer, ContainerRepositorySync
 __all__ = [
     "BlobSerializer",
     "ContainerDistributionSerializer",
+    "ContainerNamespaceSerializer",
     "ContainerPullThroughDistributionSerializer",
     "ContainerPullThroughRemoteSerializer",
     "ContainerRemoteSerializer",

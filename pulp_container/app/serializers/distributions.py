@@ -7,12 +7,13 @@ from django.conf import settings
 from django.db.models import Q
 from rest_framework import serializers
 
-from pulpcore.plugin.serializers import DetailRelatedField, DistributionSerializer
+from pulpcore.plugin.serializers import DetailRelatedField, DistributionSerializer, RelatedField
 from pulpcore.plugin.util import get_domain
 
 from .. import models
 from ..oci import reference
 from ..pullthrough import names
+from .namespaces import NAMESPACE_VIEW_NAME
 
 
 def registry_host() -> str:
@@ -40,12 +41,17 @@ class ContainerDistributionSerializer(DistributionSerializer):
     description = serializers.CharField(
         required=False, allow_null=True, allow_blank=True, help_text=_("Free text.")
     )
+    namespace = RelatedField(
+        read_only=True,
+        view_name=NAMESPACE_VIEW_NAME,
+        help_text=_("The namespace of the first component of the path; set by the server."),
+    )
 
     class Meta:
         model = models.ContainerDistribution
         fields = tuple(
             f for f in DistributionSerializer.Meta.fields if f != "base_url"
-        ) + ("registry_path", "private", "description")
+        ) + ("registry_path", "private", "description", "namespace")
 
     def get_registry_path(self, distribution) -> str:
         return f"{registry_host()}/{distribution.base_path}"
@@ -136,7 +142,7 @@ class ContainerPullThroughDistributionSerializer(ContainerDistributionSerializer
             f
             for f in DistributionSerializer.Meta.fields
             if f not in ("base_url", "repository", "repository_version", "hidden")
-        ) + ("registry_path", "remote", "private", "description")
+        ) + ("registry_path", "remote", "private", "description", "namespace")
 
     def get_registry_path(self, distribution) -> str:
         return f"{registry_host()}/{distribution.name_prefix}"

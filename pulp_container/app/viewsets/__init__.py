@@ -5,12 +5,14 @@ pulpcore discovers viewsets through this package, so every viewset is re-exporte
 
 from .content import BlobViewSet, ManifestViewSet, TagViewSet
 from .distributions import ContainerDistributionViewSet, ContainerPullThroughDistributionViewSet
+from .namespaces import ContainerNamespaceViewSet
 from .remotes import ContainerPullThroughRemoteViewSet, ContainerRemoteViewSet
 from .repositories import ContainerRepositoryVersionViewSet, ContainerRepositoryViewSet
 
 __all__ = [
     "BlobViewSet",
     "ContainerDistributionViewSet",
+    "ContainerNamespaceViewSet",
     "ContainerPullThroughDistributionViewSet",
     "ContainerPullThroughRemoteViewSet",
     "ContainerRemoteViewSet",

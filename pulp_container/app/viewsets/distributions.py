@@ -1,7 +1,9 @@
 """REST endpoints of container distributions and pull-through distributions."""
 
+from django.db.models import Q
 from django_filters import CharFilter
 
+from pulpcore.plugin.util import get_objects_for_user
 from pulpcore.plugin.viewsets import (
     NAME_FILTER_OPTIONS,
     DistributionFilter,
@@ -11,6 +13,17 @@ from pulpcore.plugin.viewsets import (
 
 from .. import access_policies as policies
 from .. import models, serializers
+from ..namespaces import NAMESPACE_VIEW_DISTRIBUTIONS
+
+
+class ContainerDistributionFilter(DistributionFilter):
+    namespace__name = CharFilter(
+        field_name="namespace__name", help_text="Filter by the name of the namespace."
+    )
+
+    class Meta:
+        model = models.ContainerDistribution
+        fields = DistributionFilter.Meta.fields
 
 
 class ContainerDistributionViewSet(DistributionViewSet, RolesMixin):
@@ -22,9 +35,22 @@ class ContainerDistributionViewSet(DistributionViewSet, RolesMixin):
     endpoint_name = "container"
     queryset = models.ContainerDistribution.objects.all()
     serializer_class = serializers.ContainerDistributionSerializer
+    filterset_class = ContainerDistributionFilter
     queryset_filtering_required_permission = "container.view_containerdistribution"
     DEFAULT_ACCESS_POLICY = policies.DISTRIBUTION
     LOCKED_ROLES = policies.DISTRIBUTION_ROLES
+
+    def scope_queryset(self, qs):
+        """The distributions the user may view, by a role on them or on their namespace."""
+        scoped = super().scope_queryset(qs)
+        if self.request.user.is_superuser:
+            return scoped
+        namespaces = get_objects_for_user(
+            self.request.user,
+            NAMESPACE_VIEW_DISTRIBUTIONS,
+            models.ContainerNamespace.objects.all(),
+        )
+        return qs.filter(Q(pk__in=scoped.values("pk")) | Q(namespace__in=namespaces.values("pk")))
 
 
 class ContainerPullThroughDistributionFilter(DistributionFilter):

@@ -3,6 +3,7 @@
 Models hold invariants and pulpcore hooks only; format logic lives in ``oci/``.
 """
 
+import time
 from logging import getLogger
 
 from django.contrib.postgres.fields import ArrayField
@@ -23,6 +24,7 @@ from pulpcore.plugin.models import (
 from pulpcore.plugin.repo_version_utils import remove_duplicates, validate_repo_version
 from pulpcore.plugin.util import get_domain_pk
 
+from . import served_versions
 from .upstream.challenge import pull_scope
 from .upstream.credentials import RegistryAuth
 from .upstream.downloaders import RegistryHttpDownloader
@@ -238,6 +240,16 @@ class ContainerDistribution(Distribution, AutoAddObjPermsMixin):
             ("pull_containerdistribution", "Can pull from a registry repo"),
             ("manage_roles_containerdistribution", "Can manage roles on container distributions"),
         ]
+
+    @hook(AFTER_UPDATE, when_any=["repository", "repository_version"], has_changed=True)
+    def _remember_served_version(self):
+        """Pulls begun before the switch finish from the version served until now."""
+        before = served_versions.served_version_pk(
+            self.initial_value("repository"), self.initial_value("repository_version")
+        )
+        now = served_versions.served_version_pk(self.repository_id, self.repository_version_id)
+        if before is not None and before != now:
+            served_versions.record_switch(self.pk, before, time.time())
 
 
 # --- Pull-through caching ---------------------------------------------------------------------

@@ -26,7 +26,6 @@ from django.db.models.functions import Coalesce
 from pulpcore.plugin.models import RepositoryVersion
 
 KEY = "container_served_by"
-DEFAULT_GRACE_PERIOD = 600
 # Versions looked at by one lookup that missed in the version served now.
 MAX_RECENT = 10
 # Switch records older than this (or the grace period) go when the version gets another one.
@@ -35,7 +34,7 @@ _KEEP_RECORDS = 86400
 
 def grace_period():
     """Seconds a version stays servable by digest after the distribution stopped serving it."""
-    return float(getattr(settings, "CONTAINER_SWITCH_GRACE_PERIOD", DEFAULT_GRACE_PERIOD))
+    return float(settings.CONTAINER_SWITCH_GRACE_PERIOD)
 
 
 def served_version_pk(repository_pk, version_pk):

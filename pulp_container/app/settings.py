@@ -16,3 +16,8 @@ TOKEN_EXPIRATION_TIME = 300
 # (afterwards a HEAD request decides), and seconds an upstream 404 is remembered.
 CONTAINER_PULL_THROUGH_TAG_TTL = 300
 CONTAINER_PULL_THROUGH_MISS_TTL = 30
+
+# Seconds a distribution keeps answering by-digest requests (blobs, manifests by digest) from a
+# version it stopped serving (a PATCH of repository/repository_version, or a new latest version),
+# so that pulls begun before the switch finish with the image they began.
+CONTAINER_SWITCH_GRACE_PERIOD = 600

@@ -8,7 +8,7 @@ be in the version served now. The registry then also looks in the versions the d
 served within the grace period (``CONTAINER_SWITCH_GRACE_PERIOD`` seconds):
 
 * a switch (``repository`` or ``repository_version`` changed) is written down on the version
-  served until then, in its ``info`` under ``KEY``: ``{distribution pk: when it stopped}``;
+  served until then, in its ``info`` (``switch_records.py``);
 * a distribution that follows its repository's latest version also served every version of
   that repository that was the latest one at some moment of the grace period.
 
@@ -21,11 +21,11 @@ import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, Subquery
+from django.db.models import Subquery
 from django.db.models.functions import Coalesce
 from pulpcore.plugin.models import RepositoryVersion
 
-KEY = "container_served_by"
+from pulp_container.app.switch_records import KEY, newest_first, with_switch
 # Versions looked at by one lookup that missed in the version served now.
 MAX_RECENT = 10
 # Switch records older than this (or the grace period) go when the version gets another one.
@@ -64,10 +64,7 @@ def record_switch(distribution_pk, version_pk, at):
         if info is None:
             return
         keep = max(_KEEP_RECORDS, grace_period())
-        served = {
-            pk: stopped for pk, stopped in (info.get(KEY) or {}).items() if stopped >= at - keep
-        }
-        served[str(distribution_pk)] = at
+        served = with_switch(info.get(KEY), distribution_pk, at, keep)
         RepositoryVersion.objects.filter(pk=version_pk).update(info={**info, KEY: served})
 
 
@@ -86,12 +83,10 @@ def recent_version_pks(distribution_pk, following_repository_pk, current_pk, now
     switched = RepositoryVersion.objects.filter(
         **{f"info__{KEY}__{distribution_pk}__gte": cutoff}
     ).values_list("pk", f"info__{KEY}__{distribution_pk}")
-    recent = sorted(switched, key=lambda row: row[1], reverse=True)
-    pks = [pk for pk, _ in recent]
+    following = []
     if following_repository_pk is not None:
-        pks = _latest_since(following_repository_pk, cutoff) + pks
-    unique = list(dict.fromkeys(pk for pk in pks if pk != current_pk))
-    return unique[:MAX_RECENT]
+        following = _latest_since(following_repository_pk, cutoff)
+    return newest_first(following, list(switched), current_pk, MAX_RECENT)
 
 
 def _latest_since(repository_pk, cutoff):
@@ -102,5 +97,19 @@ def _latest_since(repository_pk, cutoff):
     at_cutoff = (
         versions.filter(pulp_created__lt=moment).order_by("-number").values("number")[:1]
     )
-    since = versions.filter(Q(number__gte=Coalesce(Subquery(at_cutoff), 0)))
+    since = versions.filter(number__gte=Coalesce(Subquery(at_cutoff), 0))
     return list(since.order_by("-number").values_list("pk", flat=True)[: MAX_RECENT + 1])
+
+
+def switched_away_recently(repository_pk, now):
+    """Versions of the repository that a distribution stopped serving within the grace period
+    before `now` (epoch seconds): pulls may still need them."""
+    cutoff = now - grace_period()
+    pks = []
+    rows = RepositoryVersion.objects.filter(
+        repository_id=repository_pk, **{f"info__{KEY}__isnull": False}
+    ).values_list("pk", "info")
+    for pk, info in rows:
+        if any(stopped >= cutoff for stopped in (info.get(KEY) or {}).values()):
+            pks.append(pk)
+    return pks

@@ -222,6 +222,13 @@ class ContainerRepository(Repository, AutoAddObjPermsMixin):
         remove_duplicates(new_version)
         validate_repo_version(new_version)
 
+    def protected_versions(self):
+        """Besides the versions distributions serve, those a distribution was switched away
+        from within the grace period: pulls begun before the switch still read them, so
+        ``retain_repo_versions`` keeps them until it is over (``served_versions.py``)."""
+        recent = served_versions.switched_away_recently(self.pk, time.time())
+        return super().protected_versions() | self.versions.filter(pk__in=recent)
+
 
 class ContainerDistribution(Distribution, AutoAddObjPermsMixin):
     """Serves a repository (its latest version) or one repository version to registry clients."""

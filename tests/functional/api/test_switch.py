@@ -81,10 +81,12 @@ def test_pulls_during_switches_between_repositories_get_one_image_whole(
     pullers = [threading.Thread(target=pull_in_a_loop, args=(n,)) for n in range(2)]
     for puller in pullers:
         puller.start()
+    switches = 0
     try:
-        for number in range(8):
-            target = second if number % 2 == 0 else first
+        while switches < 8 or len(outcomes) < 8:
+            target = second if switches % 2 == 0 else first
             switch(api, distribution, repository=target["pulp_href"])
+            switches += 1
     finally:
         stop.set()
         for puller in pullers:
@@ -92,8 +94,10 @@ def test_pulls_during_switches_between_repositories_get_one_image_whole(
 
     failures = [outcome for outcome in outcomes if isinstance(outcome, Exception)]
     assert failures == []
-    assert len(outcomes) >= 8
     assert set(outcomes) <= {old.digest, new.digest}
+    skopeo_copy(reference, f"dir:{tmp_path / 'after'}")
+    now_served = new if switches % 2 == 1 else old
+    assert copied_manifest_digest(tmp_path / "after") == now_served.digest
 
 
 def test_blobs_of_the_manifest_served_before_a_switch_stay_servable(
@@ -183,4 +187,31 @@ def test_a_pull_across_a_new_latest_version_of_the_repository_stays_whole(
         assert sha256(registry.blob(name, blob.digest).content) == blob.digest
     assert registry.manifest(name, "app").content == new.manifest
     for blob in new.blobs:
+        assert sha256(registry.blob(name, blob.digest).content) == blob.digest
+
+
+def test_retain_repo_versions_keeps_a_version_switched_away_from_during_the_grace_period(
+    api, unique, pulp_server, upstream_registry, upstream_repository
+):
+    client = upstream_registry.client()
+    first = push_docker_image(client, upstream_repository, ["app"], seed="first")
+    repository, _ = synced(api, unique, upstream_registry, upstream_repository)
+    api.run("PATCH", repository["pulp_href"], {"retain_repo_versions": 1})
+    version_1 = latest(api, repository)
+    distribution = api.create_distribution(
+        unique("dist"), f"switch/{unique('d')}", repository_version=version_1
+    )
+    registry = Registry(pulp_server.registry_host)
+    name = distribution["base_path"]
+    assert registry.manifest(name, "app").content == first.manifest
+    push_docker_image(client, upstream_repository, ["app"], seed="second")
+    sync(api, repository, mirror=True)  # version 1 stays: the distribution serves it
+    switch(api, distribution, repository_version=latest(api, repository))
+
+    push_docker_image(client, upstream_repository, ["app"], seed="third")
+    sync(api, repository, mirror=True)
+
+    versions = api.ok(api.get(repository["versions_href"]))["results"]
+    assert sorted(version["number"] for version in versions) == [1, 2, 3]
+    for blob in first.blobs:  # the pull begun on version 1 still finishes
         assert sha256(registry.blob(name, blob.digest).content) == blob.digest

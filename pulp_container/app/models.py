@@ -222,12 +222,24 @@ class ContainerRepository(Repository, AutoAddObjPermsMixin):
         remove_duplicates(new_version)
         validate_repo_version(new_version)
 
+    def cleanup_old_versions(self):
+        """pulpcore's ``retain_repo_versions`` cleanup, which also spares the versions a
+        distribution was switched away from within the grace period: pulls begun before the
+        switch still read them (``served_versions.py``). Deleting one by hand is not refused."""
+        self._sparing_switched_away = True
+        try:
+            super().cleanup_old_versions()
+        finally:
+            self._sparing_switched_away = False
+
     def protected_versions(self):
-        """Besides the versions distributions serve, those a distribution was switched away
-        from within the grace period: pulls begun before the switch still read them, so
-        ``retain_repo_versions`` keeps them until it is over (``served_versions.py``)."""
+        """The versions distributions serve; during retention cleanup, also those a
+        distribution was switched away from within the grace period."""
+        protected = super().protected_versions()
+        if not getattr(self, "_sparing_switched_away", False):
+            return protected
         recent = served_versions.switched_away_recently(self.pk, time.time())
-        return super().protected_versions() | self.versions.filter(pk__in=recent)
+        return protected | self.versions.filter(pk__in=recent)
 
 
 class ContainerDistribution(Distribution, AutoAddObjPermsMixin):

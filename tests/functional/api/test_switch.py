@@ -215,3 +215,22 @@ def test_retain_repo_versions_keeps_a_version_switched_away_from_during_the_grac
     assert sorted(version["number"] for version in versions) == [1, 2, 3]
     for blob in first.blobs:  # the pull begun on version 1 still finishes
         assert sha256(registry.blob(name, blob.digest).content) == blob.digest
+
+
+def test_a_version_switched_away_from_may_still_be_deleted_by_hand(
+    api, unique, pulp_server, upstream_registry, upstream_repository
+):
+    client = upstream_registry.client()
+    push_docker_image(client, upstream_repository, ["app"], seed="first")
+    repository, _ = synced(api, unique, upstream_registry, upstream_repository)
+    version_1 = latest(api, repository)
+    push_docker_image(client, upstream_repository, ["app"], seed="second")
+    sync(api, repository, mirror=True)
+    distribution = api.create_distribution(
+        unique("dist"), f"switch/{unique('d')}", repository_version=version_1
+    )
+    switch(api, distribution, repository=repository["pulp_href"])
+
+    api.run("DELETE", version_1)
+
+    assert api.get(version_1).status_code == 404

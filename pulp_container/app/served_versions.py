@@ -14,7 +14,9 @@ served within the grace period (``CONTAINER_SWITCH_GRACE_PERIOD`` seconds):
 
 Only by-digest lookups fall back, and only to versions this distribution served: a tag always
 resolves in the version served now, and nothing another distribution serves leaks through.
-Deleted versions are gone for good (``retain_repo_versions`` may drop them at once).
+Deleted versions are gone for good: ``retain_repo_versions`` spares the versions switched away
+from within the grace period (``ContainerRepository.cleanup_old_versions``), not the previous
+latest versions of a followed repository, and a version may be deleted by hand at any time.
 """
 
 import datetime
@@ -26,6 +28,7 @@ from django.db.models.functions import Coalesce
 from pulpcore.plugin.models import RepositoryVersion
 
 from pulp_container.app.switch_records import KEY, newest_first, with_switch
+
 # Versions looked at by one lookup that missed in the version served now.
 MAX_RECENT = 10
 # Switch records older than this (or the grace period) go when the version gets another one.

@@ -128,7 +128,7 @@ class ServedStore:
 
     Args:
         served: the distribution (``served.Served``).
-        clock: epoch seconds now (tests pass their own).
+        clock: gives epoch seconds now.
     """
 
     def __init__(self, served, clock=time.time):

@@ -13,4 +13,5 @@ class PulpContainerPluginAppConfig(PulpPluginAppConfig):
     def ready(self):
         super().ready()
         from pulp_container.app import checks  # noqa: F401, PLC0415 -- registers the checks
+        from pulp_container.app import content_cleanup  # noqa: F401, PLC0415 -- its receiver
 

@@ -3,6 +3,7 @@
 Models hold invariants and pulpcore hooks only; format logic lives in ``oci/``.
 """
 
+import time
 from logging import getLogger
 
 from django.contrib.postgres.fields import ArrayField
@@ -26,6 +27,7 @@ from pulpcore.plugin.util import get_domain_pk
 from pulp_container.constants import LABEL_PULL_THROUGH
 from .namespaces import ContainerNamespace, ensure_namespace
 from .oci.reference import namespace_of
+from . import served_versions
 from .upstream.challenge import pull_scope
 from .upstream.credentials import RegistryAuth
 from .upstream.downloaders import RegistryHttpDownloader
@@ -223,6 +225,25 @@ class ContainerRepository(Repository, AutoAddObjPermsMixin):
         remove_duplicates(new_version)
         validate_repo_version(new_version)
 
+    def cleanup_old_versions(self):
+        """pulpcore's ``retain_repo_versions`` cleanup, which also spares the versions a
+        distribution was switched away from within the grace period: pulls begun before the
+        switch still read them (``served_versions.py``). Deleting one by hand is not refused."""
+        self._sparing_switched_away = True
+        try:
+            super().cleanup_old_versions()
+        finally:
+            self._sparing_switched_away = False
+
+    def protected_versions(self):
+        """The versions distributions serve; during retention cleanup, also those a
+        distribution was switched away from within the grace period."""
+        protected = super().protected_versions()
+        if not getattr(self, "_sparing_switched_away", False):
+            return protected
+        recent = served_versions.switched_away_recently(self.pk, time.time())
+        return protected | self.versions.filter(pk__in=recent)
+
 
 class InNamespace:
     """Mixed into the distribution models: saving one links it to the namespace of its path.
@@ -270,6 +291,16 @@ class ContainerDistribution(InNamespace, Distribution, AutoAddObjPermsMixin):
             ("pull_containerdistribution", "Can pull from a registry repo"),
             ("manage_roles_containerdistribution", "Can manage roles on container distributions"),
         ]
+
+    @hook(AFTER_UPDATE, when_any=["repository", "repository_version"], has_changed=True)
+    def _remember_served_version(self):
+        """Pulls begun before the switch finish from the version served until now."""
+        before = served_versions.served_version_pk(
+            self.initial_value("repository"), self.initial_value("repository_version")
+        )
+        now = served_versions.served_version_pk(self.repository_id, self.repository_version_id)
+        if before is not None and before != now:
+            served_versions.record_switch(self.pk, before, time.time())
 
 
 # --- Pull-through caching ---------------------------------------------------------------------

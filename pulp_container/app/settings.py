@@ -23,3 +23,8 @@ DRF_ACCESS_POLICY = {
     "dynaconf_merge_unique": True,
     "reusable_conditions": ["pulp_container.app.global_access_conditions"],
 }
+
+# Seconds a distribution keeps answering by-digest requests (blobs, manifests by digest) from a
+# version it stopped serving (a PATCH of repository/repository_version, or a new latest version),
+# so that pulls begun before the switch finish with the image they began.
+CONTAINER_SWITCH_GRACE_PERIOD = 600

@@ -42,9 +42,15 @@ log = getLogger(__name__)
 
 
 def _saved(unit):
-    """`unit` saved, or the equal unit someone saved before (content is shared)."""
+    """`unit` saved, or the equal unit someone saved before (content is shared).
+
+    An existing unit is touched, as a sync's pipeline touches what it reuses: until the cache's
+    new version holds it, it may be an orphan, and orphan cleanup spares only orphans of recent
+    interest (a layer deleted under a new manifest would leave it without that relation).
+    """
     existing = type(unit).objects.filter(unit.q()).first()
     if existing is not None:
+        existing.touch()
         return existing
     try:
         with transaction.atomic():

@@ -5,7 +5,8 @@ on every response, turns RegistryError and format errors into the error envelope
 Basic credentials out of the request before pulpcore's own authentication middleware would
 check them in full (see ``auth/authentication.py``). RegistryHandler resolves a repository name to a distribution and
 the repository version it serves, decides whether the caller may pull it, and hands the
-handlers a LocalStore of that version.
+handlers a ServedStore of that version (which by digest also answers from the versions the
+distribution served just before a switch).
 
 With token authentication (the default; ``TOKEN_AUTH_DISABLED`` turns it off) every request
 needs a Bearer token from the token endpoint (``registry/token.py``) that grants what it asks;
@@ -36,7 +37,7 @@ from pulp_container.app.oci.reference import validate_name
 from pulp_container.app.pullthrough import resolver, serving
 from pulp_container.app.registry import served
 from pulp_container.app.registry.connections import replacing_broken_connection
-from pulp_container.app.registry.store import LocalStore
+from pulp_container.app.registry.store import ServedStore
 from pulp_container.constants import (
     HEADER_AUTHORIZATION,
     HEADER_DOCKER_DISTRIBUTION_API_VERSION,
@@ -208,7 +209,7 @@ class Context:
 
     distribution: served.Served
     version_pk: object
-    store: LocalStore
+    store: ServedStore
     identity: Identity
 
 
@@ -386,4 +387,4 @@ class RegistryHandler(Handler):
                 detail={"name": name},
                 message=f"distribution {name!r} serves no repository version",
             )
-        return Context(distribution, version_pk, LocalStore(version_pk), identity)
+        return Context(distribution, version_pk, ServedStore(distribution), identity)

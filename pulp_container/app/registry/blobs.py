@@ -204,7 +204,10 @@ class Blobs(RegistryHandler):
             raise errors.RegistryError(
                 errors.BLOB_UNKNOWN,
                 detail={"digest": digest},
-                message="blob is not stored and no remote is known to have it",
+                message=(
+                    "blob is not stored, and no remote may fetch it on demand (an immediate "
+                    "repository's blobs come back with its next sync)"
+                ),
             )
         size = next((ra.size for ra in remote_artifacts if ra.size), None)
         if request.method == "HEAD":
@@ -247,10 +250,16 @@ class Blobs(RegistryHandler):
 
 def _usable_remote_artifacts(content_artifact):
     """The RemoteArtifacts to try, each remote with the upstream tokens this process keeps
-    for it (reused from one blob to the next)."""
+    for it (reused from one blob to the next).
+
+    Not those of immediate remotes: an immediate repository holds its blobs and never fetches
+    one for a pull. Its blob has no file only once reclaim space removed it; the registry then
+    answers BLOB_UNKNOWN until a sync stores it again.
+    """
     cooldown = timedelta(seconds=settings.REMOTE_CONTENT_FETCH_FAILURE_COOLDOWN)
     remote_artifacts = list(
         content_artifact.remoteartifact_set.select_related("remote")
+        .exclude(remote__policy=Remote.IMMEDIATE)
         .exclude(failed_at__gte=timezone.now() - cooldown)
         .order_by_acs()
     )

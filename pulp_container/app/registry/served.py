@@ -27,6 +27,8 @@ class Served:
     content_guard_id: object
     version_pk: object
     """The pinned repository version, else the repository's latest complete one, or None."""
+    following_repository_pk: object = None
+    """The repository whose latest version is served; None when a version is pinned."""
 
     def model(self):
         """The ContainerDistribution itself (for content guards and object permissions)."""
@@ -57,6 +59,7 @@ def _lookup(name, prefixes):
             "private",
             "content_guard_id",
             "repository_version_id",
+            "repository_id",
             "latest_version_pk",
             "under",
         )
@@ -79,5 +82,6 @@ def find(name):
     rows = _query.rows((get_domain().pk, len(prefixes)), name=name, prefixes=prefixes)
     if not rows:
         return None, bool(prefixes) and _pull_through_prefixes(prefixes).exists()
-    pk, base_path, private, content_guard_id, pinned, latest_pk, under = rows[0]
-    return Served(pk, base_path, private, content_guard_id, pinned or latest_pk), under
+    pk, base_path, private, content_guard_id, pinned, repository_pk, latest_pk, under = rows[0]
+    following = None if pinned else repository_pk
+    return Served(pk, base_path, private, content_guard_id, pinned or latest_pk, following), under

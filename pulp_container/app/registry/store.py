@@ -9,12 +9,14 @@ repositories, versions or content units in the database. The store is synchronou
 call it through ``sync_to_async``.
 """
 
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 
 from django.db.models import F, Func
 from pulpcore.plugin.models import ContentArtifact, RepositoryVersion
 
+from pulp_container.app import served_versions
 from pulp_container.app.models import Blob, Manifest, Tag
 from pulp_container.app.registry.stored import StoredManifest
 
@@ -117,3 +119,55 @@ class LocalStore:
             queryset = queryset.filter(name__gt=page_request.last)
         names = queryset.order_by("name").values_list("name", flat=True).distinct()
         return list(names[: page_request.fetch])
+
+
+class ServedStore:
+    """What a distribution serves: the version it serves now, and, by digest only, the versions
+    it served within the grace period (``served_versions.py``), so that a pull begun before a
+    switch gets the image it began, whole.
+
+    Args:
+        served: the distribution (``served.Served``).
+        clock: gives epoch seconds now.
+    """
+
+    def __init__(self, served, clock=time.time):
+        self.current = LocalStore(served.version_pk)
+        self._served = served
+        self._clock = clock
+
+    @property
+    def version_pk(self):
+        return self.current.version_pk
+
+    def manifest_by_tag(self, tag):
+        """The manifest `tag` points at in the version served now, or None."""
+        return self.current.manifest_by_tag(tag)
+
+    def manifest_by_digest(self, digest):
+        """The manifest with `digest`, served now or recently, or None."""
+        return self._first(lambda store: store.manifest_by_digest(digest))
+
+    def blob(self, digest):
+        """The blob with `digest`, served now or recently, or None."""
+        return self._first(lambda store: store.blob(digest))
+
+    def tags(self, page_request):
+        """Tag names of the version served now (see ``LocalStore.tags``)."""
+        return self.current.tags(page_request)
+
+    def _first(self, lookup):
+        found = lookup(self.current)
+        if found is not None:
+            return found
+        recent = served_versions.recent_version_pks(
+            self._served.pk,
+            self._served.following_repository_pk,
+            self.current.version_pk,
+            self._clock(),
+        )
+        for version_pk in recent:
+            found = lookup(LocalStore(version_pk))
+            if found is not None:
+                return found
+        return None

@@ -72,6 +72,12 @@ REPOSITORY = _object_policy(
             "has_model_or_domain_or_obj_perms:container.view_containerrepository",
             REMOTE_PARAM,
         ),
+        # Not supported yet: they answer 400 to whoever may modify the repository.
+        _statement(
+            ["sign", "build_image"],
+            "has_model_or_domain_or_obj_perms:container.modify_containerrepository",
+            "has_model_or_domain_or_obj_perms:container.view_containerrepository",
+        ),
     ],
 )
 REPOSITORY_ROLES = _locked_roles(
@@ -139,5 +145,45 @@ PULL_THROUGH_DISTRIBUTION_ROLES = {
     "container.containerpullthroughdistribution_consumer": [
         "container.view_containerpullthroughdistribution",
         "container.pull_containerpullthroughdistribution",
+    ],
+}
+
+# Push repositories: no create (pushes are not served yet); the actions of features not
+# supported yet answer 400 to whoever may modify the repository.
+_PUSH_OWN = "has_model_or_domain_or_obj_perms:container.view_containerpushrepository"
+PUSH_REPOSITORY = _object_policy(
+    "containerpushrepository",
+    create=[],
+    change=[],
+    extra=[
+        _statement(
+            ["sign", "remove_signatures", "migrate", "tag", "untag", "remove_image"],
+            "has_model_or_domain_or_obj_perms:container.modify_containerpushrepository",
+            _PUSH_OWN,
+        ),
+    ],
+)
+PUSH_REPOSITORY["statements"] = [
+    statement for statement in PUSH_REPOSITORY["statements"] if statement["action"] != ["create"]
+]
+PUSH_REPOSITORY_ROLES = _locked_roles(
+    "containerpushrepository", ["view", "change", "delete", "modify", "manage_roles", "repair"]
+)
+PUSH_REPOSITORY_VERSION = {
+    "statements": [
+        _statement(
+            ["list", "retrieve"],
+            "has_repository_model_or_domain_or_obj_perms:container.view_containerpushrepository",
+        ),
+        _statement(
+            ["destroy"],
+            "has_repository_model_or_domain_or_obj_perms:container.delete_containerpushrepository",
+            "has_repository_model_or_domain_or_obj_perms:container.view_containerpushrepository",
+        ),
+        _statement(
+            ["repair"],
+            "has_repository_model_or_domain_or_obj_perms:container.repair_containerpushrepository",
+            "has_repository_model_or_domain_or_obj_perms:container.view_containerpushrepository",
+        ),
     ],
 }

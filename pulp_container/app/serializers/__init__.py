@@ -3,7 +3,7 @@
 pulpcore discovers serializers through this package, so every serializer is re-exported here.
 """
 
-from .content import BlobSerializer, ManifestSerializer, TagSerializer
+from .content import BlobSerializer, ManifestSerializer, ManifestSignatureSerializer, TagSerializer
 from .distributions import (
     ContainerDistributionSerializer,
     ContainerPullThroughDistributionSerializer,
@@ -15,19 +15,37 @@ from .remotes import (
     ContainerRemoteSerializer,
     validate_registry_url,
 )
-from .repositories import ContainerRepositorySerializer, ContainerRepositorySyncURLSerializer
+from .repositories import (
+    ContainerPushRepositorySerializer,
+    ContainerRepositorySerializer,
+    ContainerRepositorySyncURLSerializer,
+)
+from .unsupported import (
+    OCIBuildImageSerializer,
+    RemoveSignaturesResponseSerializer,
+    RemoveSignaturesSerializer,
+    RepositorySignSerializer,
+    not_supported,
+)
 
 __all__ = [
     "BlobSerializer",
     "ContainerDistributionSerializer",
     "ContainerPullThroughDistributionSerializer",
     "ContainerPullThroughRemoteSerializer",
+    "ContainerPushRepositorySerializer",
     "ContainerRemoteSerializer",
     "ContainerRepositorySerializer",
     "ContainerRepositorySyncURLSerializer",
     "ManifestSerializer",
+    "ManifestSignatureSerializer",
+    "OCIBuildImageSerializer",
+    "RemoveSignaturesResponseSerializer",
+    "RemoveSignaturesSerializer",
+    "RepositorySignSerializer",
     "TagSerializer",
     "pull_through_overlap",
+    "not_supported",
     "registry_host",
     "validate_registry_url",
 ]

@@ -1,6 +1,6 @@
 """REST endpoints of container distributions and pull-through distributions."""
 
-from django_filters import CharFilter
+from django_filters import BaseInFilter, CharFilter
 
 from pulpcore.plugin.viewsets import (
     NAME_FILTER_OPTIONS,
@@ -31,10 +31,16 @@ class ContainerPullThroughDistributionFilter(DistributionFilter):
     base_path = CharFilter(field_name="name_prefix", help_text="Filter by base_path.")
     base_path__contains = CharFilter(field_name="name_prefix", lookup_expr="contains")
     base_path__icontains = CharFilter(field_name="name_prefix", lookup_expr="icontains")
+    base_path__in = BaseInFilter(field_name="name_prefix", help_text="Any of these base_paths.")
 
     class Meta:
         model = models.ContainerPullThroughDistribution
-        fields = {"name": NAME_FILTER_OPTIONS, "remote": ["exact"]}
+        fields = {
+            "name": NAME_FILTER_OPTIONS,
+            "remote": ["exact"],
+            "repository": ["exact", "in"],
+            "checkpoint": ["exact"],
+        }
 
 
 class ContainerPullThroughDistributionViewSet(DistributionViewSet, RolesMixin):

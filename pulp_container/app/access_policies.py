@@ -16,13 +16,19 @@ def _statement(actions: list[str], *conditions: str) -> dict:
     return statement
 
 
-def _object_policy(model: str, create: list[str], change: list[str], extra=()) -> dict:
-    """CRUD statements for one model; ``create``/``change`` add parameter checks."""
+def _object_policy(model: str, create: list[str] | None, change: list[str], extra=()) -> dict:
+    """CRUD statements for one model; ``create``/``change`` add parameter checks. ``create``
+    None: the endpoint creates nothing."""
     own = f"has_model_or_domain_or_obj_perms:{_perm(model, 'view')}"
+    creating = (
+        []
+        if create is None
+        else [_statement(["create"], f"has_model_or_domain_perms:{_perm(model, 'add')}", *create)]
+    )
     return {
         "statements": [
             _statement(["list", "retrieve", "my_permissions"]),
-            _statement(["create"], f"has_model_or_domain_perms:{_perm(model, 'add')}", *create),
+            *creating,
             _statement(
                 ["update", "partial_update", "set_label", "unset_label"],
                 f"has_model_or_domain_or_obj_perms:{_perm(model, 'change')}",
@@ -153,7 +159,7 @@ PULL_THROUGH_DISTRIBUTION_ROLES = {
 _PUSH_OWN = "has_model_or_domain_or_obj_perms:container.view_containerpushrepository"
 PUSH_REPOSITORY = _object_policy(
     "containerpushrepository",
-    create=[],
+    create=None,
     change=[],
     extra=[
         _statement(
@@ -163,9 +169,6 @@ PUSH_REPOSITORY = _object_policy(
         ),
     ],
 )
-PUSH_REPOSITORY["statements"] = [
-    statement for statement in PUSH_REPOSITORY["statements"] if statement["action"] != ["create"]
-]
 PUSH_REPOSITORY_ROLES = _locked_roles(
     "containerpushrepository", ["view", "change", "delete", "modify", "manage_roles", "repair"]
 )

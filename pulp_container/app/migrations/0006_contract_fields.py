@@ -14,6 +14,13 @@ from pulp_container.constants import MANIFEST_LIST_MEDIA_TYPES
 KIND_FIELDS = ("compressed_image_size", "type", "is_bootable", "is_flatpak")
 
 
+def show_pull_through_distributions(apps, schema_editor):
+    """Until now the serializer set every pull-through distribution hidden, an internal
+    detail its names in /v2/_catalog ignored. ``hidden`` is now the user's and its caches
+    follow it: start from what clients saw, not hidden."""
+    apps.get_model("container", "ContainerPullThroughDistribution").objects.update(hidden=False)
+
+
 def fill_manifest_kinds(apps, schema_editor):
     """Compute size and type of the manifests stored before these fields: images first, then
     the lists, from the sizes of what they list."""
@@ -100,4 +107,7 @@ class Migration(migrations.Migration):
             bases=('core.content',),
         ),
         migrations.RunPython(fill_manifest_kinds, migrations.RunPython.noop, elidable=True),
+        migrations.RunPython(
+            show_pull_through_distributions, migrations.RunPython.noop, elidable=True
+        ),
     ]

@@ -69,6 +69,34 @@ def test_manifest_type_size_and_flags(api, synced):
         assert manifests[child.digest]["type"] == "image"
 
 
+# Run in the server's Django shell: forget the computed fields of some manifests, as rows
+# stored before migration 0006 had none, then run that migration's data step.
+_FORGET_AND_FILL = """
+import importlib
+from django.apps import apps
+from pulp_container.app.models import Manifest
+Manifest.objects.filter(digest__in={digests!r}).update(
+    compressed_image_size=None, type=None, is_bootable=False, is_flatpak=False
+)
+importlib.import_module("pulp_container.app.migrations.0006_contract_fields").fill_manifest_kinds(
+    apps, None
+)
+"""
+KIND_FIELDS = ("compressed_image_size", "type", "is_bootable", "is_flatpak")
+
+
+def test_migration_fills_the_fields_of_older_manifests(api, pulp_server, synced):
+    def kinds():
+        return {
+            digest: {field: manifest[field] for field in KIND_FIELDS}
+            for digest, manifest in _by_digest(content(api, "manifests", synced["version"])).items()
+        }
+
+    computed = kinds()
+    pulp_server.manage("shell", "-c", _FORGET_AND_FILL.format(digests=sorted(computed)))
+    assert kinds() == computed
+
+
 def test_manifest_filters_is_bootable_and_is_flatpak(api, synced):
     version = synced["version"]
     images = synced["images"]

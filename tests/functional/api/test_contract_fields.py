@@ -6,10 +6,15 @@ import uuid
 
 import pytest
 
-from tests.functional.api.test_pull_through import Registry, pull_through, wait_for_version
+from tests.functional.api.test_pull_through import (
+    Registry,
+    pull_through,
+    wait_for_content,
+    wait_for_version,
+)
 from tests.functional.api.test_pull_through_catalog import catalog
 from tests.functional.api.test_sync import content, create_remote, sync
-from tests.functional.upstream import push_docker_image, push_oci_index
+from tests.functional.upstream import push_docker_image, push_oci_index, skopeo_copy
 
 REPOSITORIES = "repositories/container/container/"
 PUSH_REPOSITORIES = "repositories/container/container-push/"
@@ -95,6 +100,21 @@ def test_migration_fills_the_fields_of_older_manifests(api, pulp_server, synced)
     computed = kinds()
     pulp_server.manage("shell", "-c", _FORGET_AND_FILL.format(digests=sorted(computed)))
     assert kinds() == computed
+
+
+def test_pulled_through_index_size_is_its_childrens(api, pulp_server, upstream_registry, tmp_path):
+    upstream = f"sizes/{uuid.uuid4().hex[:8]}"
+    index = push_oci_index(upstream_registry.client(), upstream, ["multi"], layer_size=1024)
+    distribution = pull_through(api, upstream_registry.url)
+    cached = f"{distribution['base_path']}/{upstream}"
+    source = f"{pulp_server.registry_host}/{cached}:multi"
+    skopeo_copy(source, f"dir:{tmp_path / 'all'}", all_images=True)
+    repository = wait_for_content(api, cached, {"container.manifest": 1 + len(index.children)})
+    manifests = _by_digest(content(api, "manifests", repository["latest_version_href"]))
+    sizes = [sum(layer.size for layer in child.layers) for child in index.children]
+    assert [manifests[c.digest]["compressed_image_size"] for c in index.children] == sizes
+    assert manifests[index.digest]["compressed_image_size"] == sum(sizes)
+    assert manifests[index.digest]["type"] == "index"
 
 
 def test_manifest_filters_is_bootable_and_is_flatpak(api, synced):

@@ -21,6 +21,10 @@ from .repositories import (
     ContainerRepositorySyncURLSerializer,
 )
 from .unsupported import (
+    IMAGE_BUILDS,
+    PUSH_MIGRATION,
+    SIGNATURES,
+    SIGNING,
     OCIBuildImageSerializer,
     RemoveSignaturesResponseSerializer,
     RemoveSignaturesSerializer,
@@ -29,6 +33,10 @@ from .unsupported import (
 )
 
 __all__ = [
+    "IMAGE_BUILDS",
+    "PUSH_MIGRATION",
+    "SIGNATURES",
+    "SIGNING",
     "BlobSerializer",
     "ContainerDistributionSerializer",
     "ContainerPullThroughDistributionSerializer",

@@ -11,7 +11,7 @@ from pulpcore.plugin.serializers import RemoteSerializer
 
 from .. import models
 from ..oci import reference
-from .unsupported import NeutralFieldsMixin, NeutralString
+from .unsupported import SIGSTORE, NeutralFieldsMixin, NeutralString
 
 # The older names of the tag filters, accepted on writes and never shown.
 TAG_FILTER_ALIASES = {"include_tags": "includes", "exclude_tags": "excludes"}
@@ -71,7 +71,7 @@ class ContainerRemoteSerializer(NeutralFieldsMixin, RemoteSerializer):
         help_text=_("Older name of excludes, accepted on writes."),
     )
     sigstore = NeutralString(
-        feature=_("Verifying sigstore signatures"),
+        feature=SIGSTORE,
         help_text=_("A sigstore to verify signatures against: not supported yet; empty only."),
     )
     policy = serializers.ChoiceField(

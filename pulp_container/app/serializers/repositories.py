@@ -11,9 +11,7 @@ from pulpcore.plugin.serializers import (
 )
 
 from .. import models
-from .unsupported import NeutralFieldsMixin, NeutralHref, not_supported
-
-SIGNING = _("Signing manifests")
+from .unsupported import SIGNED_ONLY, SIGNING, NeutralFieldsMixin, NeutralHref, not_supported
 
 
 def _signing_service_field():
@@ -71,5 +69,5 @@ class ContainerRepositorySyncURLSerializer(RepositorySyncURLSerializer):
 
     def validate_signed_only(self, value):
         if value:
-            raise serializers.ValidationError(not_supported(_("Syncing only signed content")))
+            raise serializers.ValidationError(not_supported(SIGNED_ONLY))
         return value

@@ -11,6 +11,14 @@ from rest_framework import serializers
 
 NOT_SUPPORTED = _("{feature} is not supported yet.")
 
+# The features, as the 400s name them.
+SIGNING = _("Signing manifests")
+SIGSTORE = _("Verifying sigstore signatures")
+SIGNED_ONLY = _("Syncing only signed content")
+IMAGE_BUILDS = _("Building images")
+SIGNATURES = _("Removing signatures")
+PUSH_MIGRATION = _("Migrating push repositories")
+
 
 def not_supported(feature):
     """The ValidationError detail for a field whose `feature` is not supported yet."""

@@ -1,7 +1,5 @@
 """REST endpoints of container repositories, their versions and their actions."""
 
-from gettext import gettext as _
-
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -81,7 +79,7 @@ class ContainerRepositoryViewSet(RepositoryViewSet, RolesMixin):
     @action(detail=True, methods=["post"], serializer_class=serializers.RepositorySignSerializer)
     def sign(self, request, pk):
         """Not supported yet."""
-        refuse(self, SIGNING)
+        refuse(self, serializers.SIGNING)
 
     @extend_schema(
         summary="Build an image from a Containerfile (not supported yet)",
@@ -92,7 +90,7 @@ class ContainerRepositoryViewSet(RepositoryViewSet, RolesMixin):
     @action(detail=True, methods=["post"], serializer_class=serializers.OCIBuildImageSerializer)
     def build_image(self, request, pk):
         """Not supported yet."""
-        refuse(self, _("Building images"))
+        refuse(self, serializers.IMAGE_BUILDS)
 
 
 class ContainerRepositoryVersionViewSet(RepositoryVersionViewSet):
@@ -142,7 +140,7 @@ class ContainerPushRepositoryViewSet(
     @action(detail=True, methods=["post"], serializer_class=serializers.RepositorySignSerializer)
     def sign(self, request, pk):
         """Not supported yet."""
-        refuse(self, SIGNING)
+        refuse(self, serializers.SIGNING)
 
     @extend_schema(
         summary="Remove signatures (not supported yet)",
@@ -155,7 +153,7 @@ class ContainerPushRepositoryViewSet(
     )
     def remove_signatures(self, request, pk):
         """Not supported yet."""
-        refuse(self, _("Signatures"))
+        refuse(self, serializers.SIGNATURES)
 
     @extend_schema(
         summary="Migrate to a container repository (not supported yet)",
@@ -166,7 +164,7 @@ class ContainerPushRepositoryViewSet(
     @action(detail=True, methods=["post"])
     def migrate(self, request, pk):
         """Not supported yet."""
-        refuse(self, _("Migrating push repositories"))
+        refuse(self, serializers.PUSH_MIGRATION)
 
 
 class ContainerPushRepositoryVersionViewSet(RepositoryVersionViewSet):
@@ -176,9 +174,6 @@ class ContainerPushRepositoryVersionViewSet(RepositoryVersionViewSet):
 
     parent_viewset = ContainerPushRepositoryViewSet
     DEFAULT_ACCESS_POLICY = policies.PUSH_REPOSITORY_VERSION
-
-
-SIGNING = _("Signing manifests")
 
 
 def refuse(viewset, feature):

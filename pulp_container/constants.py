@@ -32,6 +32,16 @@ MEDIA_TYPE_OCI_NONDISTRIBUTABLE_LAYER_ZSTD = (
     "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd"
 )
 
+# --- Media types of cosign's companion manifests (signatures and attestations) ------------
+
+MEDIA_TYPE_COSIGN_SIGNATURE = "application/vnd.dev.cosign.simplesigning.v1+json"
+MEDIA_TYPE_DSSE_ENVELOPE = "application/vnd.dsse.envelope.v1+json"
+
+# --- Image config labels that say what an image is -------------------------------------------
+
+LABEL_BOOTC = "containers.bootc"
+LABEL_FLATPAK_REF = "org.flatpak.ref"
+
 # --- Generic media types ---------------------------------------------------------------------
 
 MEDIA_TYPE_JSON = "application/json"

@@ -16,13 +16,19 @@ def _statement(actions: list[str], *conditions: str) -> dict:
     return statement
 
 
-def _object_policy(model: str, create: list[str], change: list[str], extra=()) -> dict:
-    """CRUD statements for one model; ``create``/``change`` add parameter checks."""
+def _object_policy(model: str, create: list[str] | None, change: list[str], extra=()) -> dict:
+    """CRUD statements for one model; ``create``/``change`` add parameter checks. ``create``
+    None: the endpoint creates nothing."""
     own = f"has_model_or_domain_or_obj_perms:{_perm(model, 'view')}"
+    creating = (
+        []
+        if create is None
+        else [_statement(["create"], f"has_model_or_domain_perms:{_perm(model, 'add')}", *create)]
+    )
     return {
         "statements": [
             _statement(["list", "retrieve", "my_permissions"]),
-            _statement(["create"], f"has_model_or_domain_perms:{_perm(model, 'add')}", *create),
+            *creating,
             _statement(
                 ["update", "partial_update", "set_label", "unset_label"],
                 f"has_model_or_domain_or_obj_perms:{_perm(model, 'change')}",
@@ -85,6 +91,12 @@ REPOSITORY = _object_policy(
             "has_model_or_domain_or_obj_perms:container.modify_containerrepository",
             "has_model_or_domain_or_obj_perms:container.view_containerrepository",
             SOURCE_REPOSITORY_PARAM,
+        ),
+        # Not supported yet: they answer 400 to whoever may modify the repository.
+        _statement(
+            ["sign", "build_image"],
+            "has_model_or_domain_or_obj_perms:container.modify_containerrepository",
+            "has_model_or_domain_or_obj_perms:container.view_containerrepository",
         ),
     ],
 )
@@ -211,4 +223,40 @@ NAMESPACE_ROLES = {
     ],
     "container.containernamespace_collaborator": _NAMESPACE_COLLABORATOR,
     "container.containernamespace_consumer": _NAMESPACE_CONSUMER,
+}
+# Push repositories: no create (pushes are not served yet); the actions of features not
+# supported yet answer 400 to whoever may modify the repository.
+_PUSH_OWN = "has_model_or_domain_or_obj_perms:container.view_containerpushrepository"
+PUSH_REPOSITORY = _object_policy(
+    "containerpushrepository",
+    create=None,
+    change=[],
+    extra=[
+        _statement(
+            ["sign", "remove_signatures", "migrate", "tag", "untag", "remove_image"],
+            "has_model_or_domain_or_obj_perms:container.modify_containerpushrepository",
+            _PUSH_OWN,
+        ),
+    ],
+)
+PUSH_REPOSITORY_ROLES = _locked_roles(
+    "containerpushrepository", ["view", "change", "delete", "modify", "manage_roles", "repair"]
+)
+PUSH_REPOSITORY_VERSION = {
+    "statements": [
+        _statement(
+            ["list", "retrieve"],
+            "has_repository_model_or_domain_or_obj_perms:container.view_containerpushrepository",
+        ),
+        _statement(
+            ["destroy"],
+            "has_repository_model_or_domain_or_obj_perms:container.delete_containerpushrepository",
+            "has_repository_model_or_domain_or_obj_perms:container.view_containerpushrepository",
+        ),
+        _statement(
+            ["repair"],
+            "has_repository_model_or_domain_or_obj_perms:container.repair_containerpushrepository",
+            "has_repository_model_or_domain_or_obj_perms:container.view_containerpushrepository",
+        ),
+    ],
 }

@@ -11,7 +11,7 @@ from pulpcore.plugin.content import app
 
 from pulp_container.app.auth.keys import token_auth_enabled, token_config
 from pulp_container.app.pullthrough.shutdown import finish_put_off_work
-from pulp_container.app.registry.base import PREFIX, TOKEN_PATH, registry_middleware
+from pulp_container.app.registry.base import PREFIX, TOKEN_PATHS, registry_middleware
 from pulp_container.app.registry.blobs import Blobs
 from pulp_container.app.registry.catalog import Catalog
 from pulp_container.app.registry.manifests import Manifests
@@ -37,5 +37,5 @@ routes = [
 if token_auth_enabled():
     # Refuse to start, naming the setting and file, when the keys are missing or unusable.
     token_config()
-    routes.append(web.get(TOKEN_PATH, Token().get))
+    routes.extend(web.get(path, Token().get) for path in TOKEN_PATHS)
 app.add_routes(routes)

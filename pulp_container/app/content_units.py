@@ -5,6 +5,8 @@ need saved rows on both ends (manifest -> layers, list -> manifests) travel in `
 and are written by `save_relations` once the manifest is saved.
 """
 
+from django.db.models import Sum
+
 from pulpcore.plugin.models import Artifact
 from pulpcore.plugin.stages import DeclarativeArtifact, DeclarativeContent
 
@@ -56,7 +58,8 @@ def manifest_content(parsed, *, config_bytes=None, config_blob=None, blobs=(), l
         blobs: the saved layer Blobs, config excluded (schema 1: its fsLayers blobs).
         listed: for an index or list, (saved Manifest, oci Descriptor) per entry.
     """
-    fields = manifest_fields(parsed, config_bytes)
+    sizes = [child.compressed_image_size for child, _ in listed]
+    fields = manifest_fields(parsed, config_bytes, listed_sizes=sizes)
     return DeclarativeContent(
         content=Manifest(config_blob=config_blob, **fields),
         extra_data={BLOBS: list(blobs), LISTED: list(listed)},
@@ -71,7 +74,9 @@ def tag_content(name, manifest):
 def save_relations(d_contents):
     """Write the layer and list-entry relations of the manifests among `d_contents`.
 
-    Existing relations are kept, so a manifest saved earlier is left as it is.
+    Existing relations are kept, so a manifest saved earlier is left as it is. A list's
+    compressed_image_size becomes the sum of what it lists now (pull-through relates a list
+    to its manifests after saving it).
     """
     layer_links, list_links = [], []
     for d_content in d_contents:
@@ -90,3 +95,9 @@ def save_relations(d_contents):
         )
     BlobManifest.objects.bulk_create(layer_links, ignore_conflicts=True)
     ManifestListManifest.objects.bulk_create(list_links, ignore_conflicts=True)
+    for manifest_list in {link.manifest_list for link in list_links}:
+        size = manifest_list.listed_manifests.aggregate(total=Sum("compressed_image_size"))
+        total = size["total"] or 0
+        if manifest_list.compressed_image_size != total:
+            manifest_list.compressed_image_size = total
+            Manifest.objects.filter(pk=manifest_list.pk).update(compressed_image_size=total)

@@ -82,6 +82,12 @@ class Manifest(Content):
     labels = models.JSONField(default=dict)
     architecture = models.TextField(null=True, blank=True)
     os = models.TextField(null=True, blank=True)
+    # Computed from the manifest (and its config, its listed manifests) when it is created:
+    # upstream/plan.manifest_fields; the 0006 migration filled them for older rows.
+    compressed_image_size = models.BigIntegerField(null=True)
+    type = models.TextField(null=True)
+    is_bootable = models.BooleanField(default=False)
+    is_flatpak = models.BooleanField(default=False)
 
     _pulp_domain = models.ForeignKey("core.Domain", default=get_domain_pk, on_delete=models.PROTECT)
 
@@ -119,6 +125,34 @@ class ManifestListManifest(models.Model):
 
     class Meta:
         unique_together = ("image_manifest", "manifest_list")
+
+
+class ManifestSignature(Content):
+    """A signature of a manifest (atomic container signature or cosign).
+
+    Signing is not supported yet: the model gives the REST contract's signatures endpoint its
+    shape, and no path creates rows.
+    """
+
+    TYPE = "signature"
+    repo_key_fields = ("key_id", "digest")
+
+    name = models.TextField(db_index=True)
+    digest = models.TextField(db_index=True)
+    type = models.TextField()
+    key_id = models.TextField(db_index=True)
+    timestamp = models.BigIntegerField()
+    creator = models.TextField(blank=True, default="")
+    fingerprint = models.TextField(null=True)
+    data = models.TextField()
+    signed_manifest = models.ForeignKey(
+        Manifest, on_delete=models.CASCADE, related_name="signatures"
+    )
+    _pulp_domain = models.ForeignKey("core.Domain", default=get_domain_pk, on_delete=models.PROTECT)
+
+    class Meta:
+        default_related_name = "%(app_label)s_%(model_name)s"
+        unique_together = ("digest", "_pulp_domain")
 
 
 class Tag(Content):
@@ -208,7 +242,7 @@ class ContainerRepository(Repository, AutoAddObjPermsMixin):
     """A versioned set of tags, manifests and blobs."""
 
     TYPE = "container"
-    CONTENT_TYPES = [Blob, Manifest, Tag]
+    CONTENT_TYPES = [Blob, Manifest, Tag, ManifestSignature]
     REMOTE_TYPES = [ContainerRemote]
 
     class Meta:
@@ -243,6 +277,32 @@ class ContainerRepository(Repository, AutoAddObjPermsMixin):
             return protected
         recent = served_versions.switched_away_recently(self.pk, time.time())
         return protected | self.versions.filter(pk__in=recent)
+
+
+class ContainerPushRepository(Repository, AutoAddObjPermsMixin):
+    """A repository registry clients push to (the REST contract's ``container-push``).
+
+    Pushing is not served yet, so none exist; the endpoints answer as the contract says.
+    """
+
+    TYPE = "container-push"
+    CONTENT_TYPES = [Blob, Manifest, Tag, ManifestSignature]
+
+    class Meta:
+        default_related_name = "%(app_label)s_%(model_name)s"
+        permissions = [
+            ("modify_containerpushrepository", "Can modify content of the repository"),
+            (
+                "manage_roles_containerpushrepository",
+                "Can manage roles on container push repositories",
+            ),
+            ("repair_containerpushrepository", "Can repair repository versions"),
+        ]
+
+    def finalize_new_version(self, new_version):
+        """Keep one tag per name (the newest wins) and refuse versions with duplicates."""
+        remove_duplicates(new_version)
+        validate_repo_version(new_version)
 
 
 class InNamespace:
@@ -380,11 +440,23 @@ class ContainerPullThroughDistribution(InNamespace, Distribution, AutoAddObjPerm
         """
         self.pulp_labels = {**(self.pulp_labels or {}), LABEL_PULL_THROUGH: self.name_prefix}
 
+    @property
+    def cache_distributions(self):
+        """The distributions its caches created (the REST field ``distributions``)."""
+        return ContainerDistribution.objects.filter(pull_through_cache__distribution=self)
+
     @hook(AFTER_UPDATE, when="private", has_changed=True)
     def _share_private_flag(self):
         """Its caches' distributions follow its private flag (the catalog reads theirs)."""
         ContainerDistribution.objects.filter(pull_through_cache__distribution=self).update(
             private=self.private
+        )
+
+    @hook(AFTER_UPDATE, when="hidden", has_changed=True)
+    def _share_hidden_flag(self):
+        """Its caches' distributions follow its hidden flag (the catalog leaves hidden out)."""
+        ContainerDistribution.objects.filter(pull_through_cache__distribution=self).update(
+            hidden=self.hidden
         )
 
 

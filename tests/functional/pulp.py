@@ -78,6 +78,24 @@ class PulpProcess:
             self.process.kill()
             self.process.wait()
 
+    def manage(self, *args: str) -> str:
+        """Run a ``pulpcore-manager`` command against this server's database; its output."""
+        env = dict(os.environ)
+        settings = (self.data_dir / "settings.py", self.data_dir / "run" / "settings.py")
+        env.update(
+            PULP_SETTINGS=",".join(str(path) for path in settings),
+            DJANGO_SETTINGS_MODULE="pulpcore.app.settings",
+        )
+        result = subprocess.run(
+            [str(Path(sys.executable).parent / "pulpcore-manager"), *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.stdout
+
     def log(self, name: str) -> str:
         return (self.data_dir / "log" / f"{name}.log").read_text(errors="replace")
 

@@ -30,7 +30,7 @@ def _link_existing_distributions(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('container', '0005_pull_through_fetch_verified'),
+        ('container', '0006_contract_fields'),
         ('core', '0161_upstreampulp_remote_policy'),
     ]
 

@@ -223,14 +223,24 @@ def _create(target, source):
     else:
         repository.retain_repo_versions, repository.remote = 1, remote
         repository.save()
+    # Hidden, like private, is the pull-through distribution's (the catalog reads each one's).
+    hidden = ContainerPullThroughDistribution.objects.values_list("hidden", flat=True).get(
+        pk=target.pk
+    )
     distribution = ContainerDistribution.objects.filter(base_path=name, pulp_domain=domain).first()
     if distribution is None:
         distribution = ContainerDistribution.objects.create(
-            name=name, base_path=name, repository=repository, private=target.private
+            name=name,
+            base_path=name,
+            repository=repository,
+            remote=remote,
+            private=target.private,
+            hidden=hidden,
         )
     else:
         distribution.repository, distribution.repository_version = repository, None
-        distribution.private = target.private
+        distribution.remote, distribution.private = remote, target.private
+        distribution.hidden = hidden
         distribution.save()
     cache = PullThroughCache.objects.create(
         distribution_id=target.pk,

@@ -51,6 +51,8 @@ log = getLogger(__name__)
 PREFIX = "/v2"
 # The token endpoint (token authentication), on the registry's origin too.
 TOKEN_PATH = "/token"
+# Both spellings answer alike: deployments name either one in TOKEN_SERVER.
+TOKEN_PATHS = (TOKEN_PATH, f"{TOKEN_PATH}/")
 # Request state: the Basic Authorization value the middleware took out, if any.
 AUTHORIZATION_KEY = "container_registry_authorization"
 # Request state: set once a handler starts streaming; errors can then only close the connection.
@@ -60,7 +62,7 @@ _METHODS = ("GET", "HEAD")
 
 
 def is_registry_path(path):
-    return path in (PREFIX, TOKEN_PATH) or path.startswith(PREFIX + "/")
+    return path == PREFIX or path in TOKEN_PATHS or path.startswith(PREFIX + "/")
 
 
 def _take_basic_authorization(request):
@@ -126,7 +128,7 @@ def _tokens_only(request):
     the anonymous user it found for a Bearer token. Broken database connections are replaced by
     `orm` instead.
     """
-    return request.path != TOKEN_PATH and token_auth_enabled()
+    return request.path not in TOKEN_PATHS and token_auth_enabled()
 
 
 async def orm(function, *args):

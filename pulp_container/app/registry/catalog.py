@@ -28,8 +28,12 @@ class Catalog(RegistryHandler):
         identity = self.identify(request, CATALOG_SCOPE)
         identity.require(CATALOG_SCOPE)
         user = identity.user if identity.access is None else user_of(identity.subject)
-        queryset = ContainerDistribution.objects.filter(pulp_domain=get_domain()).filter(
-            Q(repository__isnull=False) | Q(repository_version__isnull=False)
+        # Hidden distributions (and the caches of a hidden pull-through distribution, which
+        # share its flag) are left out, as pulpcore's content listing leaves them out.
+        queryset = (
+            ContainerDistribution.objects.filter(pulp_domain=get_domain())
+            .filter(Q(repository__isnull=False) | Q(repository_version__isnull=False))
+            .exclude(hidden=True)
         )
         queryset = pullable(user, queryset)
         if page_request.last is not None:

@@ -11,7 +11,7 @@ from .actions import (
     TagImageSerializer,
     UnTagImageSerializer,
 )
-from .content import BlobSerializer, ManifestSerializer, TagSerializer
+from .content import BlobSerializer, ManifestSerializer, ManifestSignatureSerializer, TagSerializer
 from .distributions import (
     ContainerDistributionSerializer,
     ContainerPullThroughDistributionSerializer,
@@ -24,14 +24,34 @@ from .remotes import (
     ContainerRemoteSerializer,
     validate_registry_url,
 )
-from .repositories import ContainerRepositorySerializer, ContainerRepositorySyncURLSerializer
+from .repositories import (
+    ContainerPushRepositorySerializer,
+    ContainerRepositorySerializer,
+    ContainerRepositorySyncURLSerializer,
+)
+from .unsupported import (
+    IMAGE_BUILDS,
+    PUSH_MIGRATION,
+    SIGNATURES,
+    SIGNING,
+    OCIBuildImageSerializer,
+    RemoveSignaturesResponseSerializer,
+    RemoveSignaturesSerializer,
+    RepositorySignSerializer,
+    not_supported,
+)
 
 __all__ = [
+    "IMAGE_BUILDS",
+    "PUSH_MIGRATION",
+    "SIGNATURES",
+    "SIGNING",
     "BlobSerializer",
     "ContainerDistributionSerializer",
     "ContainerNamespaceSerializer",
     "ContainerPullThroughDistributionSerializer",
     "ContainerPullThroughRemoteSerializer",
+    "ContainerPushRepositorySerializer",
     "ContainerRemoteSerializer",
     "ContainerRepositorySerializer",
     "ContainerRepositorySyncURLSerializer",
@@ -42,8 +62,14 @@ __all__ = [
     "TagCopySerializer",
     "TagImageSerializer",
     "UnTagImageSerializer",
+    "ManifestSignatureSerializer",
+    "OCIBuildImageSerializer",
+    "RemoveSignaturesResponseSerializer",
+    "RemoveSignaturesSerializer",
+    "RepositorySignSerializer",
     "TagSerializer",
     "pull_through_overlap",
+    "not_supported",
     "registry_host",
     "validate_registry_url",
 ]

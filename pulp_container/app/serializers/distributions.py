@@ -46,12 +46,20 @@ class ContainerDistributionSerializer(DistributionSerializer):
         view_name=NAMESPACE_VIEW_NAME,
         help_text=_("The namespace of the first component of the path; set by the server."),
     )
+    remote = DetailRelatedField(
+        read_only=True,
+        view_name_pattern=r"remotes(-.*/.*)-detail",
+        help_text=_(
+            "For a distribution a pull-through cache created: the remote its repository is "
+            "fetched with. Null otherwise."
+        ),
+    )
 
     class Meta:
         model = models.ContainerDistribution
         fields = tuple(
             f for f in DistributionSerializer.Meta.fields if f != "base_url"
-        ) + ("registry_path", "private", "description", "namespace")
+        ) + ("registry_path", "remote", "private", "description", "namespace")
 
     def get_registry_path(self, distribution) -> str:
         return f"{registry_host()}/{distribution.base_path}"
@@ -87,6 +95,20 @@ class ContainerDistributionSerializer(DistributionSerializer):
                 {"repository_version": _("Must be a version of a container repository.")}
             )
         return data
+
+
+class NullOnly(serializers.CharField):
+    """An href field that has no meaning here: null reads back, null only is accepted."""
+
+    def __init__(self, **kwargs):
+        kwargs.update(required=False, allow_null=True)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        raise serializers.ValidationError(_("Must be null."))
+
+    def get_attribute(self, instance):
+        return None
 
 
 def pull_through_overlap(path, nested=False, exclude=None):
@@ -133,16 +155,29 @@ class ContainerPullThroughDistributionSerializer(ContainerDistributionSerializer
             "from the repositories it creates."
         ),
     )
-    repository = None
-    repository_version = None
+    distributions = DetailRelatedField(
+        many=True,
+        required=False,
+        view_name_pattern=r"distributions(-.*/.*)-detail",
+        queryset=models.ContainerDistribution.objects.all(),
+        source="cache_distributions",
+        help_text=_(
+            "The distributions its caches created, one per upstream name pulled through. "
+            "Read back only: what is written is ignored."
+        ),
+    )
+    repository = NullOnly(
+        help_text=_("Pull-through distributions serve no repository: null only."),
+    )
+    repository_version = NullOnly(
+        help_text=_("Pull-through distributions serve no repository version: null only."),
+    )
 
     class Meta:
         model = models.ContainerPullThroughDistribution
         fields = tuple(
-            f
-            for f in DistributionSerializer.Meta.fields
-            if f not in ("base_url", "repository", "repository_version", "hidden")
-        ) + ("registry_path", "remote", "private", "description", "namespace")
+            f for f in DistributionSerializer.Meta.fields if f != "base_url"
+        ) + ("registry_path", "remote", "distributions", "private", "description", "namespace")
 
     def get_registry_path(self, distribution) -> str:
         return f"{registry_host()}/{distribution.name_prefix}"
@@ -163,8 +198,8 @@ class ContainerPullThroughDistributionSerializer(ContainerDistributionSerializer
         return path
 
     def validate(self, data):
+        data.pop("cache_distributions", None)  # made by the caches, not by the client
         data = super().validate(data)
         if "name_prefix" in data:
             data["base_path"] = data["name_prefix"] + self.Meta.model.BASE_PATH_SUFFIX
-        data["hidden"] = True  # pulpcore's listing of /pulp/content/ would show the suffix
         return data

@@ -1,6 +1,7 @@
 """REST serializers of container remotes and pull-through remotes."""
 
 from gettext import gettext as _
+from typing import TypedDict
 from urllib.parse import urlparse
 
 from rest_framework import serializers
@@ -10,8 +11,15 @@ from pulpcore.plugin.serializers import RemoteSerializer
 
 from .. import models
 from ..oci import reference
+from .unsupported import SIGSTORE, NeutralFieldsMixin, NeutralString
 
-TAG_FILTER_ALIASES = {"includes": "include_tags", "excludes": "exclude_tags"}
+# The older names of the tag filters, accepted on writes and never shown.
+TAG_FILTER_ALIASES = {"include_tags": "includes", "exclude_tags": "excludes"}
+
+
+class HiddenField(TypedDict):
+    name: str
+    is_set: bool
 
 
 def validate_registry_url(url):
@@ -44,40 +52,46 @@ INCLUDE_VALUE = _checked_by(reference.validate_include_filter)
 EXCLUDE_VALUE = _checked_by(reference.validate_exclude_filter)
 
 
-class ContainerRemoteSerializer(RemoteSerializer):
+class ContainerRemoteSerializer(NeutralFieldsMixin, RemoteSerializer):
     """An upstream registry and the repository on it that a sync reads."""
 
     upstream_name = serializers.CharField(
         help_text=_("Name of the repository on the upstream registry, e.g. 'library/busybox'.")
     )
-    include_tags = serializers.ListField(
+    includes = serializers.ListField(
         child=serializers.CharField(max_length=255, validators=[INCLUDE_VALUE]),
         allow_null=True,
         required=False,
+        source="include_tags",
         help_text=_(
             "Tags to sync, as shell-style wildcards ('v1.*'), and manifests to sync untagged, "
             "as digests ('sha256:<hex>'). Null or empty: all tags."
         ),
     )
-    exclude_tags = serializers.ListField(
-        child=serializers.CharField(max_length=255, validators=[EXCLUDE_VALUE]),
-        allow_null=True,
-        required=False,
-        help_text=_("Tags to leave out; shell-style wildcards ('*-rc')."),
-    )
-    includes = serializers.ListField(
-        child=serializers.CharField(max_length=255, validators=[INCLUDE_VALUE]),
-        allow_null=True,
-        required=False,
-        write_only=True,
-        help_text=_("Newer name of include_tags, accepted on writes."),
-    )
     excludes = serializers.ListField(
         child=serializers.CharField(max_length=255, validators=[EXCLUDE_VALUE]),
         allow_null=True,
         required=False,
+        source="exclude_tags",
+        help_text=_("Tags to leave out; shell-style wildcards ('*-rc')."),
+    )
+    include_tags = serializers.ListField(
+        child=serializers.CharField(max_length=255, validators=[INCLUDE_VALUE]),
+        allow_null=True,
+        required=False,
         write_only=True,
-        help_text=_("Newer name of exclude_tags, accepted on writes."),
+        help_text=_("Older name of includes, accepted on writes."),
+    )
+    exclude_tags = serializers.ListField(
+        child=serializers.CharField(max_length=255, validators=[EXCLUDE_VALUE]),
+        allow_null=True,
+        required=False,
+        write_only=True,
+        help_text=_("Older name of excludes, accepted on writes."),
+    )
+    sigstore = NeutralString(
+        feature=SIGSTORE,
+        help_text=_("A sigstore to verify signatures against: not supported yet; empty only."),
     )
     policy = serializers.ChoiceField(
         help_text=_(
@@ -95,23 +109,24 @@ class ContainerRemoteSerializer(RemoteSerializer):
             "exclude_tags",
             "includes",
             "excludes",
+            "sigstore",
         )
         model = models.ContainerRemote
 
-    def get_hidden_fields(self, obj):
-        """Secrets only: the alias names of the tag filters are not hidden values."""
+    def get_hidden_fields(self, obj) -> list[HiddenField]:
+        """Secrets only: the older names of the tag filters are not hidden values."""
         return [f for f in super().get_hidden_fields(obj) if f["name"] not in TAG_FILTER_ALIASES]
 
-    def validate(self, data):
-        """Fold the newer names ``includes``/``excludes`` into the tag filters."""
-        for alias, field in TAG_FILTER_ALIASES.items():
-            if alias in data:
-                if field in data:
-                    raise serializers.ValidationError(
-                        {alias: _("Give either '{}' or '{}', not both.").format(alias, field)}
-                    )
-                data[field] = data.pop(alias)
-        return super().validate(data)
+    def to_internal_value(self, data):
+        """Refuse a tag filter given under both its names; the older name then counts as the
+        newer (both write the same column)."""
+        values = super().to_internal_value(data)
+        for alias, name in TAG_FILTER_ALIASES.items():
+            if alias in data and name in data:
+                raise serializers.ValidationError(
+                    {name: _("Give either '{}' or '{}', not both.").format(name, alias)}
+                )
+        return values
 
     def validate_url(self, url):
         return validate_registry_url(super().validate_url(url))

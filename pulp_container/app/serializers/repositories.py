@@ -11,14 +11,36 @@ from pulpcore.plugin.serializers import (
 )
 
 from .. import models
+from .unsupported import SIGNED_ONLY, SIGNING, NeutralFieldsMixin, NeutralHref, not_supported
 
 
-class ContainerRepositorySerializer(RepositorySerializer):
+def _signing_service_field():
+    return NeutralHref(
+        feature=SIGNING,
+        help_text=_("The signing service that signs this repository's manifests: null only."),
+    )
+
+
+class ContainerRepositorySerializer(NeutralFieldsMixin, RepositorySerializer):
     """A versioned repository of container images."""
 
+    manifest_signing_service = _signing_service_field()
+
     class Meta:
-        fields = RepositorySerializer.Meta.fields
+        fields = RepositorySerializer.Meta.fields + ("manifest_signing_service",)
         model = models.ContainerRepository
+
+
+class ContainerPushRepositorySerializer(NeutralFieldsMixin, RepositorySerializer):
+    """A repository registry clients push to (pushing is not served yet)."""
+
+    manifest_signing_service = _signing_service_field()
+
+    class Meta:
+        fields = tuple(
+            f for f in RepositorySerializer.Meta.fields if f != "remote"
+        ) + ("manifest_signing_service",)
+        model = models.ContainerPushRepository
 
 
 class ContainerRepositorySyncURLSerializer(RepositorySyncURLSerializer):
@@ -39,3 +61,13 @@ class ContainerRepositorySyncURLSerializer(RepositorySyncURLSerializer):
             "False: content is only added."
         ),
     )
+    signed_only = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=_("True: only signed content would be synced; not supported yet, false only."),
+    )
+
+    def validate_signed_only(self, value):
+        if value:
+            raise serializers.ValidationError(not_supported(SIGNED_ONLY))
+        return value

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pulp_container.app.oci.digest import manifest_digest
 from pulp_container.app.oci.exceptions import DigestMismatch, ImageConfigInvalid
 from pulp_container.app.oci.companions import companion_tags
+from pulp_container.app.oci.kinds import kind_fields
 from pulp_container.app.oci.manifest import labels_from_config, parse_manifest
 from pulp_container.app.oci.reference import is_valid_tag, matches_filters
 from pulp_container.constants import CONFIG_MEDIA_TYPES, MANIFEST_MEDIA_TYPES
@@ -181,12 +182,13 @@ def config_fields(config_bytes):
     }
 
 
-def manifest_fields(manifest, config_bytes=None):
+def manifest_fields(manifest, config_bytes=None, listed_sizes=()):
     """Field values of the Manifest row for a parsed manifest (relations excluded).
 
     Args:
         manifest: the parsed oci Manifest.
         config_bytes: its image config, when it was read.
+        listed_sizes: for an index or list, the compressed_image_size of each listed manifest.
     """
     fields = {
         "digest": manifest.digest,
@@ -200,4 +202,5 @@ def manifest_fields(manifest, config_bytes=None):
     }
     if config_bytes is not None:
         fields.update(config_fields(config_bytes))
+    fields.update(kind_fields(manifest, fields["labels"], listed_sizes))
     return fields

@@ -3,11 +3,16 @@
 pulpcore discovers viewsets through this package, so every viewset is re-exported here.
 """
 
-from .content import BlobViewSet, ManifestViewSet, TagViewSet
+from .content import BlobViewSet, ManifestSignatureViewSet, ManifestViewSet, TagViewSet
 from .distributions import ContainerDistributionViewSet, ContainerPullThroughDistributionViewSet
 from .namespaces import ContainerNamespaceViewSet
 from .remotes import ContainerPullThroughRemoteViewSet, ContainerRemoteViewSet
-from .repositories import ContainerRepositoryVersionViewSet, ContainerRepositoryViewSet
+from .repositories import (
+    ContainerPushRepositoryVersionViewSet,
+    ContainerPushRepositoryViewSet,
+    ContainerRepositoryVersionViewSet,
+    ContainerRepositoryViewSet,
+)
 
 __all__ = [
     "BlobViewSet",
@@ -16,8 +21,11 @@ __all__ = [
     "ContainerPullThroughDistributionViewSet",
     "ContainerPullThroughRemoteViewSet",
     "ContainerRemoteViewSet",
+    "ContainerPushRepositoryVersionViewSet",
+    "ContainerPushRepositoryViewSet",
     "ContainerRepositoryVersionViewSet",
     "ContainerRepositoryViewSet",
+    "ManifestSignatureViewSet",
     "ManifestViewSet",
     "TagViewSet",
 ]

@@ -1,6 +1,6 @@
 """REST endpoints of container content: blobs, manifests and tags (read-only)."""
 
-from django_filters import BaseInFilter, CharFilter
+from django_filters import BaseInFilter, BooleanFilter, CharFilter
 
 from pulpcore.plugin.viewsets import NAME_FILTER_OPTIONS, ContentFilter, ReadOnlyContentViewSet
 
@@ -15,9 +15,15 @@ class BlobFilter(ContentFilter):
 
 
 class ManifestFilter(ContentFilter):
+    is_bootable = BooleanFilter(help_text="Bootable (bootc) images only, or none of them.")
+    is_flatpak = BooleanFilter(help_text="Flatpak images only, or none of them.")
+
     class Meta:
         model = models.Manifest
-        fields = {"digest": ["exact", "in"], "media_type": ["exact", "in"]}
+        fields = {
+            "digest": ["exact", "in"],
+            "media_type": ["exact", "in"],
+        }
 
 
 class CharInFilter(BaseInFilter, CharFilter):
@@ -30,10 +36,27 @@ class TagFilter(ContentFilter):
         lookup_expr="in",
         help_text="Digests of the tagged manifests, separated by commas.",
     )
+    media_type = CharFilter(
+        field_name="tagged_manifest__media_type", help_text="Media type of the tagged manifest."
+    )
 
     class Meta:
         model = models.Tag
         fields = {"name": NAME_FILTER_OPTIONS}
+
+
+class ManifestSignatureFilter(ContentFilter):
+    manifest = CharFilter(
+        field_name="signed_manifest__digest", help_text="Digest of the signed manifest."
+    )
+
+    class Meta:
+        model = models.ManifestSignature
+        fields = {
+            "name": NAME_FILTER_OPTIONS,
+            "digest": ["exact", "in"],
+            "key_id": ["exact", "in"],
+        }
 
 
 class BlobViewSet(ReadOnlyContentViewSet):
@@ -71,4 +94,16 @@ class TagViewSet(ReadOnlyContentViewSet):
     queryset = models.Tag.objects.select_related("tagged_manifest")
     serializer_class = serializers.TagSerializer
     filterset_class = TagFilter
+    DEFAULT_ACCESS_POLICY = policies.CONTENT
+
+
+class ManifestSignatureViewSet(ReadOnlyContentViewSet):
+    """
+    Signatures of manifests. Signing is not supported yet, so this lists nothing.
+    """
+
+    endpoint_name = "signatures"
+    queryset = models.ManifestSignature.objects.select_related("signed_manifest")
+    serializer_class = serializers.ManifestSignatureSerializer
+    filterset_class = ManifestSignatureFilter
     DEFAULT_ACCESS_POLICY = policies.CONTENT

@@ -1,7 +1,7 @@
 """REST endpoints of container distributions and pull-through distributions."""
 
 from django.db.models import Q
-from django_filters import CharFilter
+from django_filters import BaseInFilter, CharFilter
 
 from pulpcore.plugin.util import get_objects_for_user
 from pulpcore.plugin.viewsets import (
@@ -57,10 +57,16 @@ class ContainerPullThroughDistributionFilter(DistributionFilter):
     base_path = CharFilter(field_name="name_prefix", help_text="Filter by base_path.")
     base_path__contains = CharFilter(field_name="name_prefix", lookup_expr="contains")
     base_path__icontains = CharFilter(field_name="name_prefix", lookup_expr="icontains")
+    base_path__in = BaseInFilter(field_name="name_prefix", help_text="Any of these base_paths.")
 
     class Meta:
         model = models.ContainerPullThroughDistribution
-        fields = {"name": NAME_FILTER_OPTIONS, "remote": ["exact"]}
+        fields = {
+            "name": NAME_FILTER_OPTIONS,
+            "remote": ["exact"],
+            "repository": ["exact", "in"],
+            "checkpoint": ["exact"],
+        }
 
 
 class ContainerPullThroughDistributionViewSet(DistributionViewSet, RolesMixin):

@@ -2,11 +2,15 @@
 
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 
 from pulpcore.plugin.serializers import AsyncOperationResponseSerializer
-from pulpcore.plugin.tasking import dispatch
+from pulpcore.plugin.tasking import dispatch, general_delete
 from pulpcore.plugin.viewsets import (
+    AsyncUpdateMixin,
+    LabelsMixin,
     OperationPostponedResponse,
+    ReadOnlyRepositoryViewSet,
     RepositoryVersionViewSet,
     RepositoryViewSet,
     RolesMixin,
@@ -14,7 +18,12 @@ from pulpcore.plugin.viewsets import (
 
 from .. import access_policies as policies
 from .. import models, serializers, tasks
-from .content_actions import CopyActionsMixin, RecursiveContentMixin, TagActionsMixin
+from .content_actions import (
+    CopyActionsMixin,
+    RecursiveContentMixin,
+    RemoveImageMixin,
+    TagActionsMixin,
+)
 
 
 class ContainerRepositoryViewSet(
@@ -50,11 +59,11 @@ class ContainerRepositoryViewSet(
         """
         Sync the repository from a container remote.
         """
+        repository = self.get_object()  # first: an unknown repository is a 404
         serializer = serializers.ContainerRepositorySyncURLSerializer(
             data=request.data, context={"request": request, "repository_pk": pk}
         )
         serializer.is_valid(raise_exception=True)
-        repository = self.get_object()
         remote = serializer.validated_data.get("remote") or repository.remote.cast()
         task = dispatch(
             tasks.synchronize,
@@ -69,6 +78,29 @@ class ContainerRepositoryViewSet(
         return OperationPostponedResponse(task, request)
 
 
+    @extend_schema(
+        summary="Sign images in the repository (not supported yet)",
+        description="Not supported yet: answers 400.",
+        request=serializers.RepositorySignSerializer,
+        responses={202: AsyncOperationResponseSerializer},
+    )
+    @action(detail=True, methods=["post"], serializer_class=serializers.RepositorySignSerializer)
+    def sign(self, request, pk):
+        """Not supported yet."""
+        refuse(self, serializers.SIGNING)
+
+    @extend_schema(
+        summary="Build an image from a Containerfile (not supported yet)",
+        description="Not supported yet: answers 400.",
+        request={"multipart/form-data": serializers.OCIBuildImageSerializer},
+        responses={202: AsyncOperationResponseSerializer},
+    )
+    @action(detail=True, methods=["post"], serializer_class=serializers.OCIBuildImageSerializer)
+    def build_image(self, request, pk):
+        """Not supported yet."""
+        refuse(self, serializers.IMAGE_BUILDS)
+
+
 class ContainerRepositoryVersionViewSet(RepositoryVersionViewSet):
     """
     A repository version is an immutable snapshot of a container repository's content.
@@ -76,3 +108,89 @@ class ContainerRepositoryVersionViewSet(RepositoryVersionViewSet):
 
     parent_viewset = ContainerRepositoryViewSet
     DEFAULT_ACCESS_POLICY = policies.REPOSITORY_VERSION
+
+
+class ContainerPushRepositoryViewSet(
+    TagActionsMixin,
+    RemoveImageMixin,
+    ReadOnlyRepositoryViewSet,
+    AsyncUpdateMixin,
+    LabelsMixin,
+    RolesMixin,
+):
+    """
+    A push repository holds what registry clients push. Pushing is not served yet, so there
+    are none: pushes, when they come, make ordinary container repositories. There is no create.
+    """
+
+    endpoint_name = "container-push"
+    queryset = models.ContainerPushRepository.objects.exclude(user_hidden=True)
+    serializer_class = serializers.ContainerPushRepositorySerializer
+    queryset_filtering_required_permission = "container.view_containerpushrepository"
+    DEFAULT_ACCESS_POLICY = policies.PUSH_REPOSITORY
+    LOCKED_ROLES = policies.PUSH_REPOSITORY_ROLES
+
+    @extend_schema(
+        description="Start a task that deletes the repository.",
+        responses={202: AsyncOperationResponseSerializer},
+    )
+    def destroy(self, request, pk):
+        """Delete the repository (a task)."""
+        repository = self.get_object()
+        task = dispatch(
+            general_delete,
+            exclusive_resources=[repository],
+            args=(pk, "container", "ContainerPushRepositorySerializer"),
+        )
+        return OperationPostponedResponse(task, request)
+
+    @extend_schema(
+        summary="Sign images in the repository (not supported yet)",
+        description="Not supported yet: answers 400.",
+        request=serializers.RepositorySignSerializer,
+        responses={202: AsyncOperationResponseSerializer},
+    )
+    @action(detail=True, methods=["post"], serializer_class=serializers.RepositorySignSerializer)
+    def sign(self, request, pk):
+        """Not supported yet."""
+        refuse(self, serializers.SIGNING)
+
+    @extend_schema(
+        summary="Remove signatures (not supported yet)",
+        description="Not supported yet: answers 400.",
+        request=serializers.RemoveSignaturesSerializer,
+        responses={200: serializers.RemoveSignaturesResponseSerializer},
+    )
+    @action(
+        detail=True, methods=["post"], serializer_class=serializers.RemoveSignaturesSerializer
+    )
+    def remove_signatures(self, request, pk):
+        """Not supported yet."""
+        refuse(self, serializers.SIGNATURES)
+
+    @extend_schema(
+        summary="Migrate to a container repository (not supported yet)",
+        description="Not supported yet: answers 400.",
+        request=None,
+        responses={202: AsyncOperationResponseSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def migrate(self, request, pk):
+        """Not supported yet."""
+        refuse(self, serializers.PUSH_MIGRATION)
+
+
+class ContainerPushRepositoryVersionViewSet(RepositoryVersionViewSet):
+    """
+    A version of a push repository.
+    """
+
+    parent_viewset = ContainerPushRepositoryViewSet
+    DEFAULT_ACCESS_POLICY = policies.PUSH_REPOSITORY_VERSION
+
+
+def refuse(viewset, feature):
+    """Answer 400 for an action whose `feature` is not supported yet, once the object is
+    found (an unknown href stays a 404)."""
+    viewset.get_object()
+    raise ValidationError({"detail": serializers.not_supported(feature)})

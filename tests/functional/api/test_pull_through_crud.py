@@ -69,7 +69,8 @@ def test_distribution_create_update_delete(api, pulp_server, unique):
     assert distribution["remote"] == remote["pulp_href"]
     assert distribution["private"] is False
     assert distribution["registry_path"] == f"{pulp_server.registry_host}/cache/{name}"
-    assert "repository" not in distribution
+    assert distribution["repository"] is None and distribution["repository_version"] is None
+    assert distribution["hidden"] is False and distribution["distributions"] == []
 
     api.run(
         "PATCH",

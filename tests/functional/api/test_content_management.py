@@ -18,6 +18,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from pulpcore.client import pulp_container as client_module
 
 from tests.functional.upstream import (
     AMD64,
@@ -396,7 +397,6 @@ def test_pulp_cli_commands(api, pulp_server, source, images):
 
 @pytest.fixture
 def bindings(pulp_server):
-    client_module = pytest.importorskip("pulpcore.client.pulp_container")
     configuration = client_module.Configuration(
         host=pulp_server.api_url, username="admin", password=pulp_server.admin_password
     )

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from pulpcore.client import pulp_container as bindings
 
 from devserver.datadir import DataDir
 from tests.functional.api.test_pull import new_name, serve, sha256
@@ -277,7 +278,6 @@ def test_pulp_cli_list_show_destroy(api, pulp_server, unique):
 
 
 def test_bindings_read_namespaces_and_distributions(api, pulp_server, unique):
-    bindings = pytest.importorskip("pulpcore.client.pulp_container")
     configuration = bindings.Configuration(
         host=pulp_server.api_url, username="admin", password=pulp_server.admin_password
     )

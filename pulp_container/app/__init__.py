@@ -12,6 +12,8 @@ class PulpContainerPluginAppConfig(PulpPluginAppConfig):
 
     def ready(self):
         super().ready()
-        from pulp_container.app import checks  # noqa: F401, PLC0415 -- registers the checks
-        from pulp_container.app import content_cleanup  # noqa: F401, PLC0415 -- its receiver
+        from pulp_container.app import (
+            checks,  # noqa: F401, PLC0415 -- registers the checks
+            content_cleanup,  # noqa: F401, PLC0415 -- its receiver
+        )
 

@@ -6,7 +6,6 @@ and are written by `save_relations` once the manifest is saved.
 """
 
 from django.db.models import Sum
-
 from pulpcore.plugin.models import Artifact
 from pulpcore.plugin.stages import DeclarativeArtifact, DeclarativeContent
 

@@ -11,7 +11,6 @@ from django.db import models, transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django_lifecycle import AFTER_UPDATE, BEFORE_SAVE, hook
-
 from pulpcore.plugin.download import DownloaderFactory
 from pulpcore.plugin.models import (
     AutoAddObjPermsMixin,
@@ -25,9 +24,10 @@ from pulpcore.plugin.repo_version_utils import remove_duplicates, validate_repo_
 from pulpcore.plugin.util import get_domain_pk
 
 from pulp_container.constants import LABEL_PULL_THROUGH
+
+from . import served_versions
 from .namespaces import ContainerNamespace, ensure_namespace
 from .oci.reference import namespace_of
-from . import served_versions
 from .upstream.challenge import pull_scope
 from .upstream.credentials import RegistryAuth
 from .upstream.downloaders import RegistryHttpDownloader

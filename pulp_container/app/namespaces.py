@@ -13,7 +13,6 @@ Kept apart from ``models.py``, which imports it: Django puts the model in this a
 
 from django.contrib.postgres.fields import HStoreField
 from django.db import connections, models, router
-
 from pulpcore.plugin.models import AutoAddObjPermsMixin, BaseModel
 from pulpcore.plugin.util import get_domain_pk
 

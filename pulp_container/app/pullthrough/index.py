@@ -40,7 +40,6 @@ from pulp_container.app.registry.compiled import CompiledQuery
 from pulp_container.app.registry.connections import replacing_broken_connection
 from pulp_container.app.registry.store import StoredBlob, StoredManifest
 
-
 _writes = ThreadPoolExecutor(
     max_workers=1, thread_name_prefix="pull-through-writes", initializer=lower_thread_priority
 )

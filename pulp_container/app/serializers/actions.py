@@ -7,8 +7,6 @@ context as ``repository``.
 
 from gettext import gettext as _
 
-from rest_framework import serializers
-
 from pulpcore.plugin.models import Content, Repository
 from pulpcore.plugin.serializers import (
     DetailRelatedField,
@@ -16,11 +14,13 @@ from pulpcore.plugin.serializers import (
     ValidateFieldsMixin,
 )
 from pulpcore.plugin.util import extract_pk
+from rest_framework import serializers
 
 from ... import constants
 from .. import models
 from ..oci.reference import parse_digest, validate_tag
 from ..tasks.recursive import ALL_CONTENT
+
 CONTAINER_CONTENT_TYPES = [
     model.get_pulp_type() for model in (models.Blob, models.Manifest, models.Tag)
 ]

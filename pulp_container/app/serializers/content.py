@@ -2,14 +2,13 @@
 
 from gettext import gettext as _
 
-from rest_framework import serializers
-
 from pulpcore.plugin.serializers import (
     DetailRelatedField,
     NoArtifactContentSerializer,
     SingleArtifactContentSerializer,
     SingleContentArtifactField,
 )
+from rest_framework import serializers
 
 from .. import models
 

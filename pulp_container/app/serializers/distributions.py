@@ -5,14 +5,14 @@ from urllib.parse import urlparse
 
 from django.conf import settings
 from django.db.models import Q
-from rest_framework import serializers
-
 from pulpcore.plugin.serializers import DetailRelatedField, DistributionSerializer, RelatedField
 from pulpcore.plugin.util import get_domain
+from rest_framework import serializers
 
 from .. import models
 from ..oci import reference
 from ..pullthrough import names
+from .limits import LimitsMixin
 from .namespaces import NAMESPACE_VIEW_NAME
 
 
@@ -21,7 +21,7 @@ def registry_host() -> str:
     return urlparse(settings.CONTENT_ORIGIN).netloc
 
 
-class ContainerDistributionSerializer(DistributionSerializer):
+class ContainerDistributionSerializer(LimitsMixin, DistributionSerializer):
     """Serves a repository, or one of its versions, to registry clients at ``registry_path``."""
 
     registry_path = serializers.SerializerMethodField(

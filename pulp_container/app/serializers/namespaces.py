@@ -2,14 +2,13 @@
 
 from gettext import gettext as _
 
-from rest_framework import serializers
-
 from pulpcore.plugin.serializers import (
     DomainUniqueValidator,
     IdentityField,
     ModelSerializer,
     pulp_labels_validator,
 )
+from rest_framework import serializers
 
 from .. import models
 from ..oci import reference

@@ -4,13 +4,13 @@ from gettext import gettext as _
 from typing import TypedDict
 from urllib.parse import urlparse
 
-from rest_framework import serializers
-
 from pulpcore.plugin.models import Remote
 from pulpcore.plugin.serializers import RemoteSerializer
+from rest_framework import serializers
 
 from .. import models
 from ..oci import reference
+from .limits import LimitsMixin
 from .unsupported import SIGSTORE, NeutralFieldsMixin, NeutralString
 
 # The older names of the tag filters, accepted on writes and never shown.
@@ -24,7 +24,10 @@ class HiddenField(TypedDict):
 
 def validate_registry_url(url):
     """A remote's url must be a registry's address: http(s)://host[:port][/prefix]."""
-    parsed = urlparse(url)
+    try:
+        parsed = urlparse(url)
+    except ValueError as error:
+        raise serializers.ValidationError(_("'{}' is not a URL: {}.").format(url, error))
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
         raise serializers.ValidationError(
             _("Enter the registry's address as http(s)://host[:port], got '{}'.").format(url)
@@ -52,7 +55,7 @@ INCLUDE_VALUE = _checked_by(reference.validate_include_filter)
 EXCLUDE_VALUE = _checked_by(reference.validate_exclude_filter)
 
 
-class ContainerRemoteSerializer(NeutralFieldsMixin, RemoteSerializer):
+class ContainerRemoteSerializer(LimitsMixin, NeutralFieldsMixin, RemoteSerializer):
     """An upstream registry and the repository on it that a sync reads."""
 
     upstream_name = serializers.CharField(
@@ -129,7 +132,7 @@ class ContainerRemoteSerializer(NeutralFieldsMixin, RemoteSerializer):
         return values
 
     def validate_url(self, url):
-        return validate_registry_url(super().validate_url(url))
+        return super().validate_url(validate_registry_url(url))
 
     def validate_upstream_name(self, name):
         try:
@@ -147,7 +150,7 @@ def _name_patterns(help_text):
     )
 
 
-class ContainerPullThroughRemoteSerializer(RemoteSerializer):
+class ContainerPullThroughRemoteSerializer(LimitsMixin, RemoteSerializer):
     """An upstream registry that a pull-through distribution fetches from on demand."""
 
     includes = _name_patterns(
@@ -173,4 +176,4 @@ class ContainerPullThroughRemoteSerializer(RemoteSerializer):
         model = models.ContainerPullThroughRemote
 
     def validate_url(self, url):
-        return validate_registry_url(super().validate_url(url))
+        return super().validate_url(validate_registry_url(url))

@@ -2,15 +2,15 @@
 
 from gettext import gettext as _
 
-from rest_framework import serializers
-
 from pulpcore.plugin.serializers import (
     DetailRelatedField,
     RepositorySerializer,
     RepositorySyncURLSerializer,
 )
+from rest_framework import serializers
 
 from .. import models
+from .limits import LimitsMixin
 from .unsupported import SIGNED_ONLY, SIGNING, NeutralFieldsMixin, NeutralHref, not_supported
 
 
@@ -21,7 +21,7 @@ def _signing_service_field():
     )
 
 
-class ContainerRepositorySerializer(NeutralFieldsMixin, RepositorySerializer):
+class ContainerRepositorySerializer(LimitsMixin, NeutralFieldsMixin, RepositorySerializer):
     """A versioned repository of container images."""
 
     manifest_signing_service = _signing_service_field()
@@ -31,7 +31,7 @@ class ContainerRepositorySerializer(NeutralFieldsMixin, RepositorySerializer):
         model = models.ContainerRepository
 
 
-class ContainerPushRepositorySerializer(NeutralFieldsMixin, RepositorySerializer):
+class ContainerPushRepositorySerializer(LimitsMixin, NeutralFieldsMixin, RepositorySerializer):
     """A repository registry clients push to (pushing is not served yet)."""
 
     manifest_signing_service = _signing_service_field()

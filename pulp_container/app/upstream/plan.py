@@ -8,9 +8,9 @@ it brings, and the field values of the Manifest row and of its list entries.
 import json
 from dataclasses import dataclass
 
+from pulp_container.app.oci.companions import companion_tags
 from pulp_container.app.oci.digest import manifest_digest
 from pulp_container.app.oci.exceptions import DigestMismatch, ImageConfigInvalid
-from pulp_container.app.oci.companions import companion_tags
 from pulp_container.app.oci.kinds import kind_fields
 from pulp_container.app.oci.manifest import labels_from_config, parse_manifest
 from pulp_container.app.oci.reference import is_valid_tag, matches_filters

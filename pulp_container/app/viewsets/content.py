@@ -1,11 +1,11 @@
 """REST endpoints of container content: blobs, manifests and tags (read-only)."""
 
 from django_filters import BaseInFilter, BooleanFilter, CharFilter
-
 from pulpcore.plugin.viewsets import NAME_FILTER_OPTIONS, ContentFilter, ReadOnlyContentViewSet
 
 from .. import access_policies as policies
 from .. import models, serializers
+from ..parsers import ParsersMixin
 
 
 class BlobFilter(ContentFilter):
@@ -59,7 +59,7 @@ class ManifestSignatureFilter(ContentFilter):
         }
 
 
-class BlobViewSet(ReadOnlyContentViewSet):
+class BlobViewSet(ParsersMixin, ReadOnlyContentViewSet):
     """
     Blobs are the configs and layers of images, addressed by their sha256 digest.
     """
@@ -71,7 +71,7 @@ class BlobViewSet(ReadOnlyContentViewSet):
     DEFAULT_ACCESS_POLICY = policies.CONTENT
 
 
-class ManifestViewSet(ReadOnlyContentViewSet):
+class ManifestViewSet(ParsersMixin, ReadOnlyContentViewSet):
     """
     Manifests are image manifests, OCI indexes and Docker manifest lists, stored byte for byte.
     """
@@ -85,7 +85,7 @@ class ManifestViewSet(ReadOnlyContentViewSet):
     DEFAULT_ACCESS_POLICY = policies.CONTENT
 
 
-class TagViewSet(ReadOnlyContentViewSet):
+class TagViewSet(ParsersMixin, ReadOnlyContentViewSet):
     """
     Tags name manifests; a repository version holds at most one tag of each name.
     """
@@ -97,7 +97,7 @@ class TagViewSet(ReadOnlyContentViewSet):
     DEFAULT_ACCESS_POLICY = policies.CONTENT
 
 
-class ManifestSignatureViewSet(ReadOnlyContentViewSet):
+class ManifestSignatureViewSet(ParsersMixin, ReadOnlyContentViewSet):
     """
     Signatures of manifests. Signing is not supported yet, so this lists nothing.
     """

@@ -5,11 +5,10 @@ task that locks the repository (sharing the source) and answers 202 with the tas
 """
 
 from drf_spectacular.utils import extend_schema
-from rest_framework.decorators import action
-
 from pulpcore.plugin.serializers import AsyncOperationResponseSerializer
 from pulpcore.plugin.tasking import dispatch
 from pulpcore.plugin.viewsets import OperationPostponedResponse
+from rest_framework.decorators import action
 
 from .. import tasks
 from ..serializers import actions as bodies

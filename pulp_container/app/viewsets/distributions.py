@@ -2,7 +2,6 @@
 
 from django.db.models import Q
 from django_filters import BaseInFilter, CharFilter
-
 from pulpcore.plugin.util import get_objects_for_user
 from pulpcore.plugin.viewsets import (
     NAME_FILTER_OPTIONS,
@@ -14,6 +13,7 @@ from pulpcore.plugin.viewsets import (
 from .. import access_policies as policies
 from .. import models, serializers
 from ..namespaces import NAMESPACE_VIEW_DISTRIBUTIONS
+from ..parsers import ParsersMixin
 
 
 class ContainerDistributionFilter(DistributionFilter):
@@ -26,7 +26,7 @@ class ContainerDistributionFilter(DistributionFilter):
         fields = DistributionFilter.Meta.fields
 
 
-class ContainerDistributionViewSet(DistributionViewSet, RolesMixin):
+class ContainerDistributionViewSet(ParsersMixin, DistributionViewSet, RolesMixin):
     """
     A container distribution serves a repository (its latest version) or one repository version
     to registry clients at `registry_path`. Create, update and delete run as tasks.
@@ -69,7 +69,7 @@ class ContainerPullThroughDistributionFilter(DistributionFilter):
         }
 
 
-class ContainerPullThroughDistributionViewSet(DistributionViewSet, RolesMixin):
+class ContainerPullThroughDistributionViewSet(ParsersMixin, DistributionViewSet, RolesMixin):
     """
     A pull-through distribution serves `<registry_path>/<upstream name>` for every repository
     of its remote's registry. The first pull of a name fetches it from upstream and creates a

@@ -1,8 +1,6 @@
 """REST endpoints of container namespaces: /pulp/api/v3/pulp_container/namespaces/."""
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins
-
 from pulpcore.plugin.serializers import AsyncOperationResponseSerializer
 from pulpcore.plugin.tasking import dispatch
 from pulpcore.plugin.viewsets import (
@@ -12,9 +10,11 @@ from pulpcore.plugin.viewsets import (
     OperationPostponedResponse,
     RolesMixin,
 )
+from rest_framework import mixins
 
 from .. import access_policies as policies
 from .. import models, serializers, tasks
+from ..parsers import ParsersMixin
 
 
 class ContainerNamespaceFilter(BaseFilterSet):
@@ -24,6 +24,7 @@ class ContainerNamespaceFilter(BaseFilterSet):
 
 
 class ContainerNamespaceViewSet(
+    ParsersMixin,
     NamedModelViewSet,
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,

@@ -4,9 +4,10 @@ from pulpcore.plugin.viewsets import RemoteViewSet, RolesMixin
 
 from .. import access_policies as policies
 from .. import models, serializers
+from ..parsers import ParsersMixin
 
 
-class ContainerRemoteViewSet(RemoteViewSet, RolesMixin):
+class ContainerRemoteViewSet(ParsersMixin, RemoteViewSet, RolesMixin):
     """
     A container remote names an upstream registry and a repository on it to sync from.
     """
@@ -19,7 +20,7 @@ class ContainerRemoteViewSet(RemoteViewSet, RolesMixin):
     LOCKED_ROLES = policies.REMOTE_ROLES
 
 
-class ContainerPullThroughRemoteViewSet(RemoteViewSet, RolesMixin):
+class ContainerPullThroughRemoteViewSet(ParsersMixin, RemoteViewSet, RolesMixin):
     """
     A pull-through remote names an upstream registry (and, with `includes`/`excludes`, which of
     its repositories) that a pull-through distribution serves on demand.

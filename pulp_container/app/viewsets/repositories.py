@@ -1,9 +1,6 @@
 """REST endpoints of container repositories, their versions and their actions."""
 
 from drf_spectacular.utils import extend_schema
-from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
-
 from pulpcore.plugin.serializers import AsyncOperationResponseSerializer
 from pulpcore.plugin.tasking import dispatch, general_delete
 from pulpcore.plugin.viewsets import (
@@ -15,9 +12,12 @@ from pulpcore.plugin.viewsets import (
     RepositoryViewSet,
     RolesMixin,
 )
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 
 from .. import access_policies as policies
 from .. import models, serializers, tasks
+from ..parsers import ParsersMixin
 from .content_actions import (
     CopyActionsMixin,
     RecursiveContentMixin,
@@ -27,7 +27,12 @@ from .content_actions import (
 
 
 class ContainerRepositoryViewSet(
-    RecursiveContentMixin, TagActionsMixin, CopyActionsMixin, RepositoryViewSet, RolesMixin
+    ParsersMixin,
+    RecursiveContentMixin,
+    TagActionsMixin,
+    CopyActionsMixin,
+    RepositoryViewSet,
+    RolesMixin,
 ):
     """
     A container repository holds versions of a set of tags, manifests and blobs.
@@ -101,7 +106,7 @@ class ContainerRepositoryViewSet(
         refuse(self, serializers.IMAGE_BUILDS)
 
 
-class ContainerRepositoryVersionViewSet(RepositoryVersionViewSet):
+class ContainerRepositoryVersionViewSet(ParsersMixin, RepositoryVersionViewSet):
     """
     A repository version is an immutable snapshot of a container repository's content.
     """
@@ -111,6 +116,7 @@ class ContainerRepositoryVersionViewSet(RepositoryVersionViewSet):
 
 
 class ContainerPushRepositoryViewSet(
+    ParsersMixin,
     TagActionsMixin,
     RemoveImageMixin,
     ReadOnlyRepositoryViewSet,
@@ -180,7 +186,7 @@ class ContainerPushRepositoryViewSet(
         refuse(self, serializers.PUSH_MIGRATION)
 
 
-class ContainerPushRepositoryVersionViewSet(RepositoryVersionViewSet):
+class ContainerPushRepositoryVersionViewSet(ParsersMixin, RepositoryVersionViewSet):
     """
     A version of a push repository.
     """

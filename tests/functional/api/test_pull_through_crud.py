@@ -171,3 +171,31 @@ def test_base_paths_do_not_overlap_other_distributions(api, unique):
     )
     assert around.status_code == 400, around.text
     assert "base_path" in around.json()
+
+
+# Run in the server's Django shell: take the label off a distribution, as rows made before it
+# existed have none, then run the data step of migration 0009.
+_FORGET_AND_LABEL = """
+import importlib
+from django.apps import apps
+from pulp_container.app.models import ContainerPullThroughDistribution
+ContainerPullThroughDistribution.objects.filter(pk={pk!r}).update(pulp_labels={{"team": "a"}})
+importlib.import_module("pulp_container.app.migrations.0009_pull_through_label")._label_existing(
+    apps, None
+)
+"""
+
+
+def test_migration_labels_older_pull_through_distributions(api, pulp_server, unique):
+    remote = create_remote(api, unique("ptr"))
+    name = unique("ptd")
+    task = api.run(
+        "POST",
+        DISTRIBUTIONS,
+        {"name": name, "base_path": f"old/{name}", "remote": remote["pulp_href"],
+         "pulp_labels": {"team": "a"}},
+    )  # fmt: skip
+    href = task["created_resources"][0]
+    pk = href.rstrip("/").rsplit("/", 1)[1]
+    pulp_server.manage("shell", "-c", _FORGET_AND_LABEL.format(pk=pk))
+    assert api.ok(api.get(href))["pulp_labels"] == {"team": "a", LABEL: f"old/{name}"}

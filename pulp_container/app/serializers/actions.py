@@ -7,6 +7,7 @@ context as ``repository``.
 
 from gettext import gettext as _
 
+from drf_spectacular.utils import extend_schema_field
 from pulpcore.plugin.models import Content, Repository
 from pulpcore.plugin.serializers import (
     DetailRelatedField,
@@ -64,13 +65,19 @@ def _check_manifest_in_latest(repository, digest):
         )
 
 
+
+@extend_schema_field({"type": "array", "items": {}})
+class StringList(serializers.ListField):
+    """A list of strings, described in the schema with items of any type as the 2.30 contract
+    has it (the generated clients were made from that)."""
+
 class RecursiveManageSerializer(ValidateFieldsMixin, serializers.Serializer):
     """Content units to add to or remove from a container repository, recursively.
 
     The context's ``remove`` says whether ``["*"]`` (all content) is accepted.
     """
 
-    content_units = serializers.ListField(
+    content_units = StringList(
         child=serializers.CharField(),
         required=False,
         default=list,
@@ -208,7 +215,7 @@ class CopySourceSerializer(ValidateFieldsMixin, serializers.Serializer):
 class TagCopySerializer(CopySourceSerializer):
     """Tags to copy, with what they need; a copied tag replaces a tag of the same name."""
 
-    names = serializers.ListField(
+    names = StringList(
         child=serializers.CharField(validators=[_tag_name]),
         required=False,
         help_text=_("Names of the tags to copy; all tags of the source when absent."),
@@ -232,7 +239,7 @@ class TagCopySerializer(CopySourceSerializer):
 class ManifestCopySerializer(CopySourceSerializer):
     """Manifests to copy, with what they need (their tags stay behind)."""
 
-    digests = serializers.ListField(
+    digests = StringList(
         child=serializers.CharField(validators=[_digest]),
         required=False,
         help_text=_("Digests of the manifests to copy; all of the source when absent."),

@@ -93,7 +93,8 @@ def test_sync_distribute_update_delete_and_pull(
     assert distribution.base_path == base_path
     assert distribution.repository == repository.pulp_href
     assert distribution.remote is None
-    assert distribution.namespace is None  # until namespaces land (another part of issue 12)
+    namespace = bindings.PulpContainerNamespacesApi(client).read(distribution.namespace)
+    assert namespace.name == base_path.split("/", 1)[0]
 
     moved = new_name("bindings/moved-")
     wait(

@@ -15,6 +15,7 @@ on_demand, saves the artifact at the end. Around it this module adds what a regi
 """
 
 import asyncio
+import math
 from datetime import timedelta
 from logging import getLogger
 from pathlib import Path
@@ -22,6 +23,7 @@ from pathlib import Path
 from aiohttp import ClientConnectionError, ClientResponseError, web
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db.models import Min
 from django.utils import timezone
 from pulpcore.plugin.models import ContentArtifact, Remote
 
@@ -199,7 +201,19 @@ class Blobs(RegistryHandler):
         return response
 
     async def _serve_remote(self, request, content_artifact, digest, headers):
-        remote_artifacts = await sync_to_async(_usable_remote_artifacts)(content_artifact)
+        remote_artifacts, retry_in = await sync_to_async(_usable_remote_artifacts)(
+            content_artifact
+        )
+        if not remote_artifacts and retry_in:
+            raise errors.RegistryError(
+                errors.UNAVAILABLE,
+                detail={"digest": digest},
+                message=(
+                    f"the last fetch of this blob from the upstream registry failed; it is "
+                    f"tried again in {retry_in} s (REMOTE_CONTENT_FETCH_FAILURE_COOLDOWN)"
+                ),
+                headers={HEADER_RETRY_AFTER: str(retry_in)},
+            )
         if not remote_artifacts:
             raise errors.RegistryError(
                 errors.BLOB_UNKNOWN,
@@ -250,22 +264,27 @@ class Blobs(RegistryHandler):
 
 def _usable_remote_artifacts(content_artifact):
     """The RemoteArtifacts to try, each remote with the upstream tokens this process keeps
-    for it (reused from one blob to the next).
+    for it (reused from one blob to the next), and when none may be tried because their last
+    fetch failed (pulpcore's REMOTE_CONTENT_FETCH_FAILURE_COOLDOWN), the seconds until one may.
 
     Not those of immediate remotes: an immediate repository holds its blobs and never fetches
     one for a pull. Its blob has no file only once reclaim space removed it; the registry then
     answers BLOB_UNKNOWN until a sync stores it again.
     """
+    now = timezone.now()
     cooldown = timedelta(seconds=settings.REMOTE_CONTENT_FETCH_FAILURE_COOLDOWN)
+    candidates = content_artifact.remoteartifact_set.exclude(remote__policy=Remote.IMMEDIATE)
     remote_artifacts = list(
-        content_artifact.remoteartifact_set.select_related("remote")
-        .exclude(remote__policy=Remote.IMMEDIATE)
-        .exclude(failed_at__gte=timezone.now() - cooldown)
-        .order_by_acs()
+        candidates.select_related("remote").exclude(failed_at__gte=now - cooldown).order_by_acs()
     )
     for remote_artifact in remote_artifacts:
         remote_artifact.remote = with_kept_auth(remote_artifact.remote)
-    return remote_artifacts
+    retry_in = 0
+    if not remote_artifacts:
+        failed = candidates.aggregate(first=Min("failed_at"))["first"]
+        if failed is not None:
+            retry_in = max(1, math.ceil((failed + cooldown - now).total_seconds()))
+    return remote_artifacts, retry_in
 
 
 def _reload(content_artifact):

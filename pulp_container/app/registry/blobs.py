@@ -42,6 +42,7 @@ from pulp_container.app.registry import ranges
 from pulp_container.app.registry.fetch_lock import FetchLock
 from pulp_container.app.upstream.kept import with_kept_auth
 from pulp_container.constants import (
+    HEADER_ACCEPT_RANGES,
     EMPTY_LAYER_BYTES,
     EMPTY_LAYER_DIGEST,
     HEADER_CONTENT_LENGTH,
@@ -193,7 +194,7 @@ def empty_layer_response(request):
         HEADER_CONTENT_TYPE: MEDIA_TYPE_OCTET_STREAM,
         HEADER_DOCKER_CONTENT_DIGEST: EMPTY_LAYER_DIGEST,
         HEADER_DOCKER_DISTRIBUTION_API_VERSION: REGISTRY_API_VERSION,
-        "Accept-Ranges": "bytes",
+        HEADER_ACCEPT_RANGES: ranges.UNIT,
     }
     span = wanted_span(request, len(EMPTY_LAYER_BYTES))
     if span is None:
@@ -219,7 +220,7 @@ class Blobs(RegistryHandler):
             HEADER_CONTENT_TYPE: MEDIA_TYPE_OCTET_STREAM,
             HEADER_DOCKER_CONTENT_DIGEST: digest,
             HEADER_DOCKER_DISTRIBUTION_API_VERSION: REGISTRY_API_VERSION,
-            "Accept-Ranges": "bytes",
+            HEADER_ACCEPT_RANGES: ranges.UNIT,
         }
         if isinstance(blob, PendingBlob):
             return await self._serve_pending(request, blob, digest, headers)

@@ -174,7 +174,9 @@ def test_a_cold_pull_through_range_is_served_and_the_blob_stored_whole(
     assert upstream_registry.request_count(f"/blobs/{layer.digest}", method="GET") == before + 1
 
 
-def test_a_range_of_wrong_upstream_bytes_never_completes(api, pulp_server, upstream_registry_factory):
+def test_a_range_of_wrong_upstream_bytes_never_completes(
+    api, pulp_server, upstream_registry_factory
+):
     upstream = upstream_registry_factory()
     image = push_docker_image(upstream.client(), "lib/bad-range", ["latest"], layer_size=2 * MIB)
     layer = image.layers[0]

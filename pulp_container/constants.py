@@ -98,6 +98,7 @@ UNSPECIFIC_CONTENT_TYPES = ("", MEDIA_TYPE_JSON, MEDIA_TYPE_OCTET_STREAM)
 # --- Headers ---------------------------------------------------------------------------------
 
 HEADER_ACCEPT = "Accept"
+HEADER_ACCEPT_RANGES = "Accept-Ranges"
 HEADER_AUTHORIZATION = "Authorization"
 HEADER_CONTENT_LENGTH = "Content-Length"
 HEADER_CONTENT_RANGE = "Content-Range"

@@ -368,29 +368,36 @@ class Feed:
             os.close(self.fd)
             self.fd = None
 
-    async def chunks(self):
+    async def chunks(self, start=0, stop=None):
         """The bytes, in order, until the blob is complete. The last bytes (the last TAIL
         bytes of a blob of known size, else the last chunk read) are held back until the
         fetch has checked the whole blob against its digest.
 
+        Args:
+            start, stop: of a blob of known size, only the bytes from offset `start` up to
+                `stop` (excluded; None: the end). Their last TAIL bytes are held back the same
+                way, so a range too ends only once the whole blob checked out.
+
         Raises:
             FeedBroken: the fetch failed or stopped before the end.
         """
-        offset, held, verified, checked = 0, None, False, time.monotonic()
-        held_back = 0 if self.size is None else min(self.size, TAIL)
+        if self.size is not None:
+            stop = self.size if stop is None else min(stop, self.size)
+        offset, held, verified, checked = start, None, False, time.monotonic()
+        held_back = 0 if stop is None else min(stop - start, TAIL)
         try:
             with streaming:
                 while True:
-                    if self.size is None:
+                    if stop is None:
                         wanted = CHUNK
                     else:
-                        end = self.size if verified else self.size - held_back
+                        end = stop if verified else stop - held_back
                         wanted = min(CHUNK, end - offset)
                     data = self._read(offset, wanted)
                     if data:
                         offset += len(data)
                         streaming.tick()
-                        if self.size is not None:
+                        if stop is not None:
                             yield data
                             continue
                         if held is not None:
@@ -399,7 +406,7 @@ class Feed:
                         continue
                     if verified:
                         break  # and nothing more in the file
-                    complete = self.size is not None and offset >= self.size - held_back
+                    complete = stop is not None and offset >= stop - held_back
                     if self.progress is not None or complete or time.monotonic() - checked >= CHECK:
                         checked = time.monotonic()
                         verified = await self._verified()

@@ -11,7 +11,12 @@ on_demand, saves the artifact at the end. Around it this module adds what a regi
   cut before the response completes, so no client takes corrupt bytes for the blob;
 * upstream failures become registry errors in one place (``upstream_error``);
 * the well-known empty layer that old images reference is answered from memory under every
-  name the caller may pull, whether the repository holds it or not.
+  name the caller may pull, whether the repository holds it or not;
+* a GET's Range is decided here, once the blob's size is known, the same way on every path
+  (``ranges.py``): ``206`` with the span, ``416 RANGE_INVALID`` with ``Content-Range:
+  bytes */<size>``, or the whole blob for a Range that is malformed, asks for several ranges,
+  or comes with HEAD. pulpcore and aiohttp then see the span written out in full
+  (``bytes=<first>-<last>``) or no Range at all, never the client's own words.
 """
 
 import asyncio
@@ -21,6 +26,7 @@ from logging import getLogger
 from pathlib import Path
 
 from aiohttp import ClientConnectionError, ClientResponseError, web
+from multidict import CIMultiDict
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db.models import Min
@@ -32,15 +38,19 @@ from pulp_container.app.oci.digest import DigestVerifier
 from pulp_container.app.oci.reference import validate_digest
 from pulp_container.app.pullthrough.blob_fetch import FeedBroken, PendingBlob
 from pulp_container.app.registry.base import STREAMING_KEY, RegistryHandler
+from pulp_container.app.registry import ranges
 from pulp_container.app.registry.fetch_lock import FetchLock
 from pulp_container.app.upstream.kept import with_kept_auth
 from pulp_container.constants import (
+    HEADER_ACCEPT_RANGES,
     EMPTY_LAYER_BYTES,
     EMPTY_LAYER_DIGEST,
     HEADER_CONTENT_LENGTH,
+    HEADER_CONTENT_RANGE,
     HEADER_CONTENT_TYPE,
     HEADER_DOCKER_CONTENT_DIGEST,
     HEADER_DOCKER_DISTRIBUTION_API_VERSION,
+    HEADER_RANGE,
     HEADER_RETRY_AFTER,
     MEDIA_TYPE_OCTET_STREAM,
     REGISTRY_API_VERSION,
@@ -131,19 +141,67 @@ class VerifyingStreamResponse(web.StreamResponse):
         await super().write_eof(data)
 
 
-def empty_layer_response():
-    """The well-known empty layer, from memory: served under every name that may be pulled.
+def wanted_span(request, size):
+    """The Span of the blob a request asks for, or None for the whole blob.
 
-    Its 32 bytes are sent whole, whatever Range asked (a server may ignore Range); aiohttp
-    leaves the body out of a HEAD answer and keeps its Content-Length.
+    Raises:
+        RegistryError: RANGE_INVALID (416) with ``Content-Range: bytes */<size>``.
     """
+    header = request.headers.get(HEADER_RANGE)
+    chosen = ranges.choose(request.method, header, size)
+    if chosen is ranges.UNSATISFIABLE:
+        raise errors.RegistryError(
+            errors.RANGE_INVALID,
+            detail={"range": header, "size": size},
+            message=f"the blob has {size} bytes; the range asked for holds none of them",
+            headers={HEADER_CONTENT_RANGE: ranges.unsatisfied_range(size)},
+        )
+    return chosen
+
+
+def with_range(request, span):
+    """`request` with its Range written as `span`, or without Range when `span` is None."""
+    if HEADER_RANGE not in request.headers:
+        return request
+    headers = CIMultiDict(request.headers)
+    del headers[HEADER_RANGE]
+    if span is not None:
+        headers[HEADER_RANGE] = span.header
+    return request.clone(headers=headers)
+
+
+def prepared_for(response, request):
+    """`response`, prepared for `request` when aiohttp prepares it.
+
+    aiohttp prepares the response a handler returns for the request it received: a
+    FileResponse reads that request's Range again, and answers a Range it cannot parse with a
+    bare 416. Handing it our request makes it send what ``wanted_span`` decided.
+    """
+    prepare = response.prepare
+    response.prepare = lambda _received: prepare(request)
+    return response
+
+
+def empty_layer_response(request):
+    """The well-known empty layer, from memory: served under every name that may be pulled,
+    with Range honoured as for any blob; aiohttp leaves the body out of a HEAD answer and
+    keeps its Content-Length.
+
+    Raises:
+        RegistryError: RANGE_INVALID.
+    """
+    headers = {
+        HEADER_CONTENT_TYPE: MEDIA_TYPE_OCTET_STREAM,
+        HEADER_DOCKER_CONTENT_DIGEST: EMPTY_LAYER_DIGEST,
+        HEADER_DOCKER_DISTRIBUTION_API_VERSION: REGISTRY_API_VERSION,
+        HEADER_ACCEPT_RANGES: ranges.UNIT,
+    }
+    span = wanted_span(request, len(EMPTY_LAYER_BYTES))
+    if span is None:
+        return web.Response(body=EMPTY_LAYER_BYTES, headers=headers)
+    headers[HEADER_CONTENT_RANGE] = span.content_range
     return web.Response(
-        body=EMPTY_LAYER_BYTES,
-        headers={
-            HEADER_CONTENT_TYPE: MEDIA_TYPE_OCTET_STREAM,
-            HEADER_DOCKER_CONTENT_DIGEST: EMPTY_LAYER_DIGEST,
-            HEADER_DOCKER_DISTRIBUTION_API_VERSION: REGISTRY_API_VERSION,
-        },
+        status=206, body=EMPTY_LAYER_BYTES[span.first : span.stop], headers=headers
     )
 
 
@@ -152,7 +210,7 @@ class Blobs(RegistryHandler):
         digest = validate_digest(request.match_info["digest"])
         if digest == EMPTY_LAYER_DIGEST:
             await self.resolve(request)  # refuses names the caller may not pull, as for any blob
-            return empty_layer_response()
+            return empty_layer_response(request)
         ctx, blob = await self.resolve(request, lambda store: store.blob(digest))
         if blob is None:
             raise errors.RegistryError(
@@ -162,33 +220,55 @@ class Blobs(RegistryHandler):
             HEADER_CONTENT_TYPE: MEDIA_TYPE_OCTET_STREAM,
             HEADER_DOCKER_CONTENT_DIGEST: digest,
             HEADER_DOCKER_DISTRIBUTION_API_VERSION: REGISTRY_API_VERSION,
-            "Accept-Ranges": "bytes",
+            HEADER_ACCEPT_RANGES: ranges.UNIT,
         }
         if isinstance(blob, PendingBlob):
             return await self._serve_pending(request, blob, digest, headers)
         if blob.local:
-            return await self._serve_content_artifact(blob.content_artifact, headers, request)
+            return await self._serve_stored(request, blob.content_artifact, headers)
         return await self._serve_remote(request, blob.content_artifact, digest, headers)
 
+    async def _serve_stored(self, request, content_artifact, headers):
+        """A stored blob, by pulpcore (sendfile, or a redirect to the storage)."""
+        span = wanted_span(request, content_artifact.artifact.size)
+        ranged = with_range(request, span)
+        response = await self._serve_content_artifact(content_artifact, headers, ranged)
+        return response if ranged is request else prepared_for(response, ranged)
+
     async def _serve_pending(self, request, blob, digest, headers):
-        """A pull-through blob not stored yet: fetched once for all who ask, each streaming
-        it as it arrives (whole: a Range is not honoured until the blob is stored)."""
-        if request.method == "HEAD":
+        """A pull-through blob not stored yet: fetched once (whole) for all who ask, each
+        streaming the bytes it asked for as they arrive.
+
+        A range is sent as its bytes arrive, like a whole blob, and like a whole blob its last
+        bytes wait until the fetch has checked the whole blob against the digest; when the
+        check fails the connection is cut. So the response never completes with bytes that
+        did not check out, and the client needs no second request to upstream (which could
+        not be checked: a digest covers the whole blob only).
+        """
+        if request.method == "HEAD":  # Range is for GET only
             size = await blob.head()
             if size is not None:
                 headers[HEADER_CONTENT_LENGTH] = str(size)
             return web.Response(headers=headers)
         opened = await blob.open()
         if opened.local:
-            return await self._serve_content_artifact(opened.content_artifact, headers, request)
+            return await self._serve_stored(request, opened.content_artifact, headers)
         try:
+            span = wanted_span(request, opened.size)
             # The feed holds back the last bytes until the fetch verified the whole blob.
-            response = web.StreamResponse(headers=headers)
-            if opened.size is not None:
-                response.content_length = opened.size
+            if span is None:
+                response = web.StreamResponse(headers=headers)
+                if opened.size is not None:
+                    response.content_length = opened.size
+                chunks = opened.chunks()
+            else:
+                response = web.StreamResponse(status=206, headers=headers)
+                response.headers[HEADER_CONTENT_RANGE] = span.content_range
+                response.content_length = span.length
+                chunks = opened.chunks(span.first, span.stop)
             request[STREAMING_KEY] = True
             await response.prepare(request)
-            async for chunk in opened.chunks():
+            async for chunk in chunks:
                 await response.write(chunk)
         except FeedBroken as exc:
             log.warning("Streaming %s stopped: %s; cutting the connection", digest, exc)
@@ -224,6 +304,7 @@ class Blobs(RegistryHandler):
                 ),
             )
         size = next((ra.size for ra in remote_artifacts if ra.size), None)
+        ranged = with_range(request, wanted_span(request, size))
         if request.method == "HEAD":
             if size is not None:
                 headers[HEADER_CONTENT_LENGTH] = str(size)
@@ -235,10 +316,12 @@ class Blobs(RegistryHandler):
             if leader:
                 stored = await sync_to_async(_reload)(content_artifact)
                 if stored.artifact_id is not None:
-                    return await self._serve_content_artifact(stored, headers, request)
-            return await self._stream(request, remote_artifacts, digest, headers, size, leader)
+                    return await self._serve_stored(request, stored, headers)
+            return await self._stream(ranged, remote_artifacts, digest, headers, size, leader)
         finally:
             lock.release()
+            if ranged is not request:  # the middleware reads it from the request it passed
+                request[STREAMING_KEY] = ranged.get(STREAMING_KEY, False)
 
     async def _stream(self, request, remote_artifacts, digest, headers, size, leader):
         whole = request.http_range.start is None and request.http_range.stop is None

@@ -151,6 +151,13 @@ class PendingBlob:
             found = await self.store.index.blob(self.digest)
             if found.stored is not None and found.linked:
                 return found.stored
+            if found.in_pulp:
+                # Stored meanwhile but not linked to this name: fetched before the name had a
+                # cache (a blob alone creates none), or for another name.
+                self.cached = found
+                stored = await self._adopt()
+                if stored is not None:
+                    return stored
         raise errors.RegistryError(
             errors.UNAVAILABLE,
             detail={"digest": self.digest},
@@ -158,18 +165,18 @@ class PendingBlob:
         )
 
     def _claim(self, owner):
-        """Take the lease (True), or the Lease someone holds (or None), or the StoredBlob a
-        fetch that ended between our first look and now stored. Blocking."""
+        """Take the lease (True), or the Lease someone holds (or None: look again), or the
+        StoredBlob a fetch that ended between our first look and now stored. Blocking."""
         held = lease.take(self.key, owner)
         if held is not True:
             return held
         if not self.store.index.holds_bytes_now(self.digest):
             return True  # (one indexed query; the full look only when the bytes came meanwhile)
+        lease.succeed(self.key, owner)  # the bytes came meanwhile: no fetch
         found = self.store.index.blob_now(self.digest)
         if found.stored is not None and found.linked:
-            lease.succeed(self.key, owner)
             return found.stored
-        return True
+        return None  # not linked to this name: open() looks again and adopts them
 
     async def _adopt(self):
         """Pulp holds these bytes already: serve them once upstream confirms the name has them."""

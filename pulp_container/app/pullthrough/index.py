@@ -16,6 +16,12 @@ manifest by an answer of this name pointing at it, a blob by a RemoteArtifact on
 ContainerRemote. Content Pulp holds for other repositories is used only after upstream
 confirms it has it under this name, so the cache never serves what its users could not have
 pulled through it.
+
+The cache's objects (repository, remote, distribution: ``resolver.ensure_cache``) are created
+only when a manifest is stored, the first thing its repository version holds. A blob fetched
+before its name has a cache is kept as a Blob with its bytes and no RemoteArtifact: found again
+by digest (``in_pulp``, confirmed upstream with a HEAD) until a manifest of the name lists it;
+storing that manifest gives its ContentArtifact, bytes and all, the cache's RemoteArtifact.
 """
 
 import functools
@@ -265,20 +271,22 @@ class CacheIndex:
         await _writing(ingest.touch)(self.target, reference)
 
     async def record_blob(self, digest, path, size, digests):
-        """Store a blob fetched and verified (see ``ingest.record_blob``); its StoredBlob."""
+        """Store a blob fetched and verified (see ``ingest.record_blob``); its StoredBlob.
+
+        Linked to the name's cache if it has one; a blob alone never creates the cache.
+        """
         return await _writing(self._record_blob)(digest, path, size, digests)
 
     def _record_blob(self, digest, path, size, digests):
-        self._ensure_cache()
         content_artifact = ingest.record_blob(self.cache, digest, path, size, digests)
         return StoredBlob(digest=digest, content_artifact=content_artifact)
 
     async def link_stored_blob(self, digest):
-        """Upstream confirmed having `digest` under this name: link the bytes Pulp holds."""
+        """Upstream confirmed having `digest` under this name: the bytes Pulp holds, linked to
+        the name's cache if it has one (None when Pulp no longer holds them)."""
         return await _writing(self._link_stored_blob)(digest)
 
     def _link_stored_blob(self, digest):
-        self._ensure_cache()
         artifact = ingest.stored_artifact(digest)
         if artifact is None:
             return None

@@ -170,8 +170,9 @@ def touch(target, reference):
 
 def record_blob(cache, digest, path, size, digests):
     """Store a blob fetched whole and verified (the file at `path`, with `digests`: every
-    checksum pulpcore keeps) as the artifact of the cache's Blob; returns its ContentArtifact
-    (with the artifact)."""
+    checksum pulpcore keeps) as the artifact of its Blob, linked to `cache` (None: the name
+    has no cache yet, see ``link_artifact``); returns its ContentArtifact (with the
+    artifact)."""
     artifact = Artifact(file=path, size=size, **digests)
     try:
         with transaction.atomic():
@@ -197,8 +198,17 @@ def _fill_config_fields(digest, artifact):
 
 
 def link_artifact(cache, digest, artifact):
-    """Make `artifact` the bytes of the cache's Blob `digest` (created if new)."""
-    remote = ContainerRemote.objects.get(pk=cache.remote_pk)
+    """Make `artifact` the bytes of the Blob `digest` (created if new) and, when the name has a
+    cache, give it a RemoteArtifact on the cache's ContainerRemote (it is the cache's then).
+
+    With `cache` None (a blob asked before any manifest of its name) the Blob keeps its bytes
+    and nothing else: no repository, remote or distribution is created for a blob alone. The
+    first manifest stored for the name that lists the blob adds the RemoteArtifact to this very
+    ContentArtifact (``_remote_artifacts``), and the cache serves the bytes without fetching
+    them again. Until then, like any bytes Pulp holds, they are served under the name only once
+    upstream confirms having them there; never linked, orphan cleanup removes them.
+    """
+    remote = None if cache is None else ContainerRemote.objects.get(pk=cache.remote_pk)
     with transaction.atomic():
         blob = _saved(Blob(digest=digest))
         content_artifact, _ = ContentArtifact.objects.get_or_create(
@@ -207,16 +217,17 @@ def link_artifact(cache, digest, artifact):
         if content_artifact.artifact_id is None:
             content_artifact.artifact = artifact
             content_artifact.save()
-        parsed = parse_digest(digest)
-        RemoteArtifact.objects.get_or_create(
-            content_artifact=content_artifact,
-            remote=remote,
-            defaults={
-                "url": RegistryURLs.for_remote(remote).blob(digest),
-                "size": artifact.size,
-                parsed.algorithm: parsed.encoded,
-            },
-        )
+        if remote is not None:
+            parsed = parse_digest(digest)
+            RemoteArtifact.objects.get_or_create(
+                content_artifact=content_artifact,
+                remote=remote,
+                defaults={
+                    "url": RegistryURLs.for_remote(remote).blob(digest),
+                    "size": artifact.size,
+                    parsed.algorithm: parsed.encoded,
+                },
+            )
     _fill_config_fields(digest, artifact)
     return ContentArtifact.objects.select_related("artifact", "artifact__pulp_domain").get(
         pk=content_artifact.pk

@@ -3,8 +3,9 @@
 `find` maps ``<base_path>/<upstream name>`` to its pull-through distribution and the cache of
 that name, if any (two queries, compiled once per process: ``registry/compiled.py``; every
 request for a pulled-through name makes them).
-`ensure_cache` creates, on the first successful fetch of a name, the repository, the
-ContainerRemote and the ContainerDistribution that keep and serve it, in one transaction. It is
+`ensure_cache` creates, when the first manifest of a name is stored (a blob alone creates
+nothing: ``index.py``), the repository, the ContainerRemote and the ContainerDistribution that
+keep and serve it, in one transaction. It is
 the only place that creates them, and it is safe when several content app processes do it at
 once: the unique constraints (names, base path, one cache per name) decide, and whoever loses
 reads what the winner wrote.

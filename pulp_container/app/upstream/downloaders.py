@@ -196,6 +196,10 @@ class RegistryHttpDownloader(HttpDownloader):
         When streaming to a client, a failure once a byte was passed on raises BodyBrokenOff
         (not retried); a digest mismatch stays a DigestValidationError, which pulpcore's
         content app handles itself.
+
+        pulpcore internal: HttpDownloader._run calls this private method for each attempt.
+        Should that change, tests/unit/upstream/test_downloaders.py
+        (test_a_stream_that_breaks_off_is_not_retried_from_byte_0) fails.
         """
         if self.headers_ready_callback:
             await self.headers_ready_callback(response.headers)

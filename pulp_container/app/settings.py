@@ -28,3 +28,10 @@ DRF_ACCESS_POLICY = {
 # version it stopped serving (a PATCH of repository/repository_version, or a new latest version),
 # so that pulls begun before the switch finish with the image they began.
 CONTAINER_SWITCH_GRACE_PERIOD = 600
+
+# Seconds a request to an upstream registry (sync, on_demand and streamed blobs, pull-through)
+# may take to connect, and to wait for the answer to begin and for each next chunk of a body,
+# where the remote's sock_connect_timeout / sock_read_timeout are null. No total limit unless
+# the remote sets total_timeout: a slow big blob that keeps arriving is never cut.
+CONTAINER_UPSTREAM_CONNECT_TIMEOUT = 10
+CONTAINER_UPSTREAM_READ_TIMEOUT = 30

@@ -16,6 +16,9 @@ _names = itertools.count()
 # Seconds a pulled-through tag, and an upstream 404, stay fresh on the session's server.
 PULL_THROUGH_TAG_TTL = 10
 PULL_THROUGH_MISS_TTL = 3
+# Seconds the session's server waits for a silent upstream (CONTAINER_UPSTREAM_READ_TIMEOUT,
+# 30 by default): its tests of a dead upstream need not wait that long.
+UPSTREAM_READ_TIMEOUT = 8
 # Content app processes of the session's servers; a test counting per-process work uses it.
 CONTENT_WORKERS = 2
 
@@ -37,10 +40,12 @@ def _session_server(**extra_env):
 def pulp_server():
     """The real api, content app and worker, with a PostgreSQL of their own, for the session,
     configured as `make run` is (registry token authentication on). Pull-through answers stay
-    fresh for seconds instead of minutes, so its tests can see them expire."""
+    fresh for seconds instead of minutes, so its tests can see them expire; a silent upstream
+    times out after UPSTREAM_READ_TIMEOUT seconds."""
     yield from _session_server(
         PULP_CONTAINER_PULL_THROUGH_TAG_TTL=str(PULL_THROUGH_TAG_TTL),
         PULP_CONTAINER_PULL_THROUGH_MISS_TTL=str(PULL_THROUGH_MISS_TTL),
+        PULP_CONTAINER_UPSTREAM_READ_TIMEOUT=str(UPSTREAM_READ_TIMEOUT),
     )
 
 

@@ -7,6 +7,7 @@ import socket
 
 import pytest
 import requests
+import urllib3
 
 from tests.functional.upstream import (
     DEFAULT_TAGS,
@@ -27,6 +28,7 @@ from tests.functional.upstream import (
     skopeo_copy,
     skopeo_inspect,
 )
+from tests.functional.upstream.scripted import Answer, ScriptedRegistry
 
 PUSHERS = {
     "docker": push_docker_image,
@@ -355,3 +357,21 @@ def test_token_auth_anonymous_pull_mode(upstream_registry_factory, upstream_repo
     assert skopeo_inspect(pushed.reference(registry.host))["Digest"] == pushed.digest
     with pytest.raises(RegistryClientError, match="starting a blob upload failed"):
         push_docker_image(anonymous, upstream_repository, ["other"])
+
+
+def test_a_scripted_answer_truncated_sends_its_first_bytes_and_closes():
+    with ScriptedRegistry() as scripted:
+        scripted.answers["/v2/a/blobs/x"] = Answer(body=b"0123456789", truncate_after=4)
+        response = requests.get(f"{scripted.url}/v2/a/blobs/x", stream=True, timeout=30)
+        assert response.headers["Content-Length"] == "10"
+        assert response.raw.read(4, decode_content=False) == b"0123"
+        with pytest.raises(urllib3.exceptions.ProtocolError, match="IncompleteRead"):
+            response.raw.read(decode_content=False)
+        assert scripted.count("GET", "/v2/a/blobs/x") == 1
+
+
+def test_a_scripted_answer_stalled_sends_its_first_bytes_and_holds_on():
+    with ScriptedRegistry() as scripted:
+        scripted.answers["/v2/a/blobs/x"] = Answer(body=b"0123456789", stall_after=4)
+        response = requests.get(f"{scripted.url}/v2/a/blobs/x", stream=True, timeout=30)
+        assert response.raw.read(4, decode_content=False) == b"0123"

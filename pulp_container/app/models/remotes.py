@@ -1,6 +1,7 @@
 """Remotes: where a repository syncs from, and the upstream registry of a pull-through distribution."""
 
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from pulpcore.plugin.download import DownloaderFactory
@@ -12,6 +13,7 @@ from pulpcore.plugin.models import (
 from ..upstream.challenge import pull_scope
 from ..upstream.credentials import RegistryAuth
 from ..upstream.downloaders import RegistryHttpDownloader
+from ..upstream.timeouts import TimeoutDefaults, client_timeout
 
 
 class RegistryDownloads:
@@ -51,8 +53,18 @@ class RegistryDownloads:
         """Use the tokens another object of this remote obtained (``upstream/kept.py``)."""
         self._registry_auth = registry_auth
 
+    def upstream_timeout(self):
+        """The aiohttp ClientTimeout of every request to the upstream (``upstream/timeouts.py``):
+        this remote's timeout fields, the CONTAINER_UPSTREAM_* settings where they are null."""
+        defaults = TimeoutDefaults(
+            connect=settings.CONTAINER_UPSTREAM_CONNECT_TIMEOUT,
+            read=settings.CONTAINER_UPSTREAM_READ_TIMEOUT,
+        )
+        return client_timeout(self, defaults)
+
     def get_downloader(self, remote_artifact=None, url=None, download_factory=None, **kwargs):
         kwargs.setdefault("registry_auth", self.registry_auth)
+        kwargs.setdefault("timeout", self.upstream_timeout())
         return super().get_downloader(
             remote_artifact=remote_artifact, url=url, download_factory=download_factory, **kwargs
         )

@@ -31,6 +31,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db.models import Min
 from django.utils import timezone
+from pulpcore.plugin.exceptions import TimeoutException
 from pulpcore.plugin.models import ContentArtifact, Remote
 
 from pulp_container.app import errors
@@ -79,8 +80,12 @@ def upstream_error(exc, digest):
         return errors.RegistryError(
             errors.UPSTREAM_ERROR, detail={**detail, "upstream_status": exc.status}
         )
-    if isinstance(exc, asyncio.TimeoutError):
-        return errors.RegistryError(errors.UPSTREAM_TIMEOUT, detail=detail)
+    if isinstance(exc, (asyncio.TimeoutError, TimeoutException)):
+        return errors.RegistryError(
+            errors.UPSTREAM_TIMEOUT,
+            detail=detail,
+            message="the upstream registry did not answer in time",
+        )
     return errors.RegistryError(
         errors.UNAVAILABLE, detail=detail, message="the upstream registry cannot be reached"
     )
@@ -336,13 +341,32 @@ class Blobs(RegistryHandler):
                 return await self._stream_remote_artifact(
                     request, response, remote_artifact, save_artifact=save
                 )
-            except (TimeoutError, ClientResponseError, ClientConnectionError) as exc:
+            except Exception as exc:
                 if response.prepared:
+                    _cut(request, digest, exc)
+                if not isinstance(exc, _FETCH_FAILURES):
                     raise
                 request[STREAMING_KEY] = False
                 log.warning("Fetching %s from %s failed: %s", digest, remote_artifact.url, exc)
                 last_error = exc
         raise upstream_error(last_error, digest)
+
+
+# What a fetch that failed before a byte was sent may raise: another remote may then be tried.
+_FETCH_FAILURES = (TimeoutError, TimeoutException, ClientResponseError, ClientConnectionError)
+
+
+def _cut(request, digest, exc):
+    """Cut the client's connection: its response started, and the fetch behind it failed.
+
+    The client sees a short body and a broken connection, never a whole-looking response. The
+    downloader does not retry once bytes were passed on (``BodyBrokenOff``), and pulpcore
+    removes the partial file, so nothing is stored.
+    """
+    log.warning("Fetching %s failed mid-response: %s; cutting the connection", digest, exc)
+    if request.transport is not None:
+        request.transport.abort()
+    raise ConnectionAbortedError(f"fetching {digest} failed: {exc}") from exc
 
 
 def _usable_remote_artifacts(content_artifact):

@@ -10,6 +10,17 @@ written and fed to the digests (pulpcore's ALLOWED_CONTENT_CHECKSUMS) in threads
 event loop reads the next piece. hashlib lets go of the GIL for such buffers, so the work
 spreads over the cores instead of stopping the event loop, and every other download on it,
 for each chunk (what pulpcore's BaseDownloader does).
+
+Every request carries the remote's ClientTimeout (``timeouts.py``). A download streamed to a
+waiting client (pulpcore's content app passes a ``headers_ready_callback`` and writes each
+chunk to the client's response) is not retried the way pulpcore retries a download, from
+byte 0, once bytes went to the client: those bytes cannot be taken back, and a second copy
+from byte 0 appended to them is a wrong blob that looks whole. Such a failure raises
+BodyBrokenOff, which pulpcore does not retry, and the content app cuts the client's
+connection. (Resuming with a Range request was the alternative; it would need the file and
+the digests of the first attempt to survive pulpcore's retry, which starts them afresh. The
+client resumes or retries itself.) Nor is a timeout retried while a client waits: a dead
+upstream costs it one read timeout, not max_retries + 1 of them and the back-off between.
 """
 
 import asyncio
@@ -18,7 +29,8 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 import aiohttp
-from pulpcore.plugin.download import HttpDownloader
+from pulpcore.plugin.download import DownloadResult, HttpDownloader
+from pulpcore.plugin.exceptions import DigestValidationError, TimeoutException
 
 from pulp_container.app.upstream import challenge as challenges
 from pulp_container.app.upstream.credentials import RegistryAuth
@@ -41,6 +53,18 @@ class BodyTooLarge(ValueError):
     """An in-memory download answered more than IN_MEMORY_LIMIT bytes."""
 
 
+class BodyBrokenOff(Exception):
+    """The upstream's body failed after some of it was streamed to a waiting client.
+
+    Not one of the errors pulpcore's HttpDownloader retries: a retry would start again from
+    byte 0 in a response already sent in part.
+    """
+
+    def __init__(self, url, passed_on, cause):
+        super().__init__(f"{url} broke off after {passed_on} bytes were passed on: {cause}")
+        self.passed_on = passed_on
+
+
 class RegistryHttpDownloader(HttpDownloader):
     """Downloads from a registry, answering its auth challenge once per request.
 
@@ -53,15 +77,27 @@ class RegistryHttpDownloader(HttpDownloader):
 
         in_memory: keep the body in ``body`` instead of a file (no digests computed, no
             ``path``): for manifests and tag lists, which are small and never artifacts.
+        timeout: the aiohttp ClientTimeout of every request (``timeouts.py``); None: the
+            session's.
         kwargs: HttpDownloader's arguments.
 
     The response headers (Content-Type, Docker-Content-Digest, Link) are in the
     DownloadResult's ``headers``.
     """
 
-    def __init__(self, url, registry_auth=None, scope="", headers=None, in_memory=False, **kwargs):
+    def __init__(
+        self,
+        url,
+        registry_auth=None,
+        scope="",
+        headers=None,
+        in_memory=False,
+        timeout=None,
+        **kwargs,
+    ):
         basic_auth = kwargs.pop("auth", None)
         super().__init__(url, **kwargs)
+        self.timeout = timeout
         self.registry_auth = registry_auth or RegistryAuth.from_basic_auth(basic_auth)
         self.scope = scope
         self.request_headers = dict(headers or {})
@@ -139,6 +175,53 @@ class RegistryHttpDownloader(HttpDownloader):
         if errors and raise_error:
             raise errors[0]
 
+    @property
+    def streams_to_client(self):
+        """Whether a client waits for these bytes as they arrive: pulpcore's content app is
+        the one caller that passes a ``headers_ready_callback``."""
+        return self.headers_ready_callback is not None
+
+    async def run(self, extra_data=None):
+        """pulpcore's run (its retries included); while a client waits, timeouts are not
+        retried."""
+        if self.streams_to_client:
+            extra_data = dict(extra_data or {})
+            not_retried = tuple(extra_data.get("disable_retry_list") or ())
+            extra_data["disable_retry_list"] = (*not_retried, TimeoutException)
+        return await super().run(extra_data=extra_data)
+
+    async def _handle_response(self, response):
+        """pulpcore's: headers to the callback, each chunk to ``handle_data``, then finalize.
+
+        When streaming to a client, a failure once a byte was passed on raises BodyBrokenOff
+        (not retried); a digest mismatch stays a DigestValidationError, which pulpcore's
+        content app handles itself.
+
+        pulpcore internal: HttpDownloader._run calls this private method for each attempt.
+        Should that change, tests/unit/upstream/test_downloaders.py
+        (test_a_stream_that_breaks_off_is_not_retried_from_byte_0) fails.
+        """
+        if self.headers_ready_callback:
+            await self.headers_ready_callback(response.headers)
+        passed_on = 0
+        try:
+            while chunk := await response.content.read(PIECE_SIZE):
+                await self.handle_data(chunk)
+                passed_on += len(chunk)
+            await self.finalize()
+        except DigestValidationError:
+            raise
+        except Exception as exc:
+            if passed_on and self.streams_to_client:
+                raise BodyBrokenOff(self.url, passed_on, exc) from exc
+            raise
+        return DownloadResult(
+            path=self.path,
+            artifact_attributes=self.artifact_attributes,
+            url=self.url,
+            headers=response.headers,
+        )
+
     async def _run(self, extra_data=None):
         self._chunks, self._gathered, self._size = [], 0, 0  # a retry starts over
         try:
@@ -169,6 +252,8 @@ class RegistryHttpDownloader(HttpDownloader):
         if authorization:
             headers[HEADER_AUTHORIZATION] = authorization
         request_kwargs["headers"] = headers
+        if self.timeout is not None:
+            request_kwargs.setdefault("timeout", self.timeout)
         extra_data["request_kwargs"] = request_kwargs
         return await super()._run(extra_data=extra_data)
 
@@ -230,7 +315,11 @@ class RegistryHttpDownloader(HttpDownloader):
             proxy=self.proxy,
             proxy_auth=self.proxy_auth,
             read_bufsize=read_bufsize,
+            **self._timeout_kwargs(),
         )
+
+    def _timeout_kwargs(self):
+        return {} if self.timeout is None else {"timeout": self.timeout}
 
     async def _fetch_token(self, request, basic):
         """Ask the token endpoint of `request` (a challenge.TokenRequest).
@@ -246,6 +335,7 @@ class RegistryHttpDownloader(HttpDownloader):
             headers=headers,
             proxy=self.proxy,
             proxy_auth=self.proxy_auth,
+            **self._timeout_kwargs(),
         ) as response:
             response.raise_for_status()
             body = await response.read()

@@ -186,7 +186,7 @@ def test_an_on_demand_blob_of_a_dead_upstream_is_a_quick_504(api, pulp_server, u
 def test_a_pull_through_manifest_of_a_dead_upstream_is_a_quick_504(api, pulp_server, upstream):
     """The remote sets no timeouts: the defaults (CONTAINER_UPSTREAM_READ_TIMEOUT) apply."""
     name = new_name("dead/")
-    layer = _script_image(upstream, name)
+    _script_image(upstream, name)
     upstream.answers[f"/v2/{name}/manifests/latest"].hang = True
     distribution = pull_through(api, upstream.url)
 

@@ -126,13 +126,9 @@ class RecursiveManageSerializer(ValidateFieldsMixin, serializers.Serializer):
         return version
 
 
-class TagImageSerializer(ValidateFieldsMixin, serializers.Serializer):
-    """A tag to point at a manifest of the repository's latest version."""
+class _ManifestInLatestSerializer(ValidateFieldsMixin, serializers.Serializer):
+    """A body naming a manifest of the repository's latest version by ``digest``."""
 
-    tag = serializers.CharField(
-        validators=[_tag_name],
-        help_text=_("The tag name; a tag of that name already in the repository moves."),
-    )
     digest = serializers.CharField(
         validators=[_digest],
         help_text=_("Digest of a manifest in the repository's latest version."),
@@ -142,6 +138,15 @@ class TagImageSerializer(ValidateFieldsMixin, serializers.Serializer):
         data = super().validate(data)
         _check_manifest_in_latest(self.context["repository"], data["digest"])
         return data
+
+
+class TagImageSerializer(_ManifestInLatestSerializer):
+    """A tag to point at a manifest of the repository's latest version."""
+
+    tag = serializers.CharField(
+        validators=[_tag_name],
+        help_text=_("The tag name; a tag of that name already in the repository moves."),
+    )
 
 
 class UnTagImageSerializer(ValidateFieldsMixin, serializers.Serializer):
@@ -165,18 +170,8 @@ class UnTagImageSerializer(ValidateFieldsMixin, serializers.Serializer):
         return data
 
 
-class RemoveImageSerializer(ValidateFieldsMixin, serializers.Serializer):
+class RemoveImageSerializer(_ManifestInLatestSerializer):
     """A manifest to remove with its tags and what nothing else needs."""
-
-    digest = serializers.CharField(
-        validators=[_digest],
-        help_text=_("Digest of a manifest in the repository's latest version."),
-    )
-
-    def validate(self, data):
-        data = super().validate(data)
-        _check_manifest_in_latest(self.context["repository"], data["digest"])
-        return data
 
 
 class CopySourceSerializer(ValidateFieldsMixin, serializers.Serializer):

@@ -12,14 +12,12 @@ each version's content summary, as a user sees them.
 """
 
 import json
-import subprocess
-import sys
 import uuid
-from pathlib import Path
 
 import pytest
 from pulpcore.client import pulp_container as client_module
 
+from tests.functional.api.test_pulp_cli import run_cli
 from tests.functional.upstream import (
     AMD64,
     media_types,
@@ -28,7 +26,6 @@ from tests.functional.upstream import (
     skopeo_copy,
 )
 
-PULP = str(Path(sys.executable).parent / "pulp")
 REPOSITORIES = "repositories/container/container/"
 SEED = "content-management"
 LAYER_SIZE = 4096
@@ -79,16 +76,6 @@ def act(api, repository, action, body):
     task = api.run("POST", f"{repository['pulp_href']}{action}/", body)
     created = [href for href in task["created_resources"] if "/versions/" in href]
     return created[0] if created else None
-
-
-def run_cli(pulp_server, *args):
-    result = subprocess.run(
-        [PULP, "--base-url", pulp_server.api_url, "--username", "admin",
-         "--password", pulp_server.admin_password, "container", *args],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-    assert result.returncode == 0, f"pulp container {' '.join(args)}:\n{result.stderr}"
-    return result.stdout
 
 
 # --- the source ------------------------------------------------------------------------------

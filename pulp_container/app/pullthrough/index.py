@@ -42,8 +42,8 @@ from pulp_container.app.oci.manifest import parse_manifest
 from pulp_container.app.oci.reference import is_valid_digest, parse_digest
 from pulp_container.app.pullthrough import ingest, resolver
 from pulp_container.app.pullthrough.streaming import later, lower_thread_priority
-from pulp_container.app.registry.compiled import CompiledQuery
-from pulp_container.app.registry.connections import replacing_broken_connection
+from pulp_container.app.db.compiled import CompiledQuery
+from pulp_container.app.db.connections import replacing_broken_connection
 from pulp_container.app.registry.store import StoredBlob, StoredManifest
 
 _writes = ThreadPoolExecutor(
@@ -54,7 +54,7 @@ _writes = ThreadPoolExecutor(
 def _writing(function):
     """`function` (blocking) as a coroutine run in the writing thread. When it meets a
     database connection that broke (PostgreSQL restarted), the thread's connection is replaced
-    and it runs once more (``registry/connections.py``)."""
+    and it runs once more (``db/connections.py``)."""
     return sync_to_async(
         functools.partial(replacing_broken_connection, function),
         thread_sensitive=False,
@@ -88,7 +88,7 @@ def _artifacts(algorithm, encoded):
 
 
 # Looked up for every blob request of a pulled-through name: compiled once per process
-# (``registry/compiled.py``).
+# (``db/compiled.py``).
 _blob_query = CompiledQuery(_blobs)
 _artifact_queries = {}  # algorithm -> CompiledQuery of _artifacts
 _NO_REMOTE = uuid.UUID(int=0)  # before the name has a cache, no RemoteArtifact is its own

@@ -1,7 +1,7 @@
 """Which pull-through distribution a requested name falls under, and the objects of a name.
 
 `find` maps ``<base_path>/<upstream name>`` to its pull-through distribution and the cache of
-that name, if any (two queries, compiled once per process: ``registry/compiled.py``; every
+that name, if any (two queries, compiled once per process: ``db/compiled.py``; every
 request for a pulled-through name makes them).
 `ensure_cache` creates, when the first manifest of a name is stored (a blob alone creates
 nothing: ``index.py``), the repository, the ContainerRemote and the ContainerDistribution that
@@ -29,7 +29,7 @@ from pulp_container.app.models import (
     PullThroughCache,
 )
 from pulp_container.app.pullthrough import names
-from pulp_container.app.registry.compiled import CompiledQuery
+from pulp_container.app.db.compiled import CompiledQuery
 
 log = getLogger(__name__)
 

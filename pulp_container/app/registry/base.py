@@ -36,7 +36,7 @@ from pulp_container.app.oci.exceptions import FormatError
 from pulp_container.app.oci.reference import validate_name
 from pulp_container.app.pullthrough import resolver, serving
 from pulp_container.app.registry import served
-from pulp_container.app.registry.connections import replacing_broken_connection
+from pulp_container.app.db.connections import replacing_broken_connection
 from pulp_container.app.registry.store import ServedStore
 from pulp_container.constants import (
     HEADER_AUTHORIZATION,
@@ -134,7 +134,7 @@ def _tokens_only(request):
 async def orm(function, *args):
     """``function(*args)`` in the ORM's thread (blocking, read-only). When it meets a database
     connection that broke (PostgreSQL restarted), the connection is replaced and it runs once
-    more (``connections.py``)."""
+    more (``db/connections.py``)."""
     return await sync_to_async(replacing_broken_connection)(function, *args)
 
 

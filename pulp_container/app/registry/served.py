@@ -1,5 +1,5 @@
 """What a registry name is served from: the distribution of that base path and the version it
-serves, found with one precompiled query (``compiled.py``) on every request.
+serves, found with one precompiled query (``db/compiled.py``) on every request.
 
 Not ``Handler._match_distribution``: that one matches any prefix of the path (and answers
 listings and redirects for partial ones), where a registry name must match exactly, and it
@@ -14,7 +14,7 @@ from pulpcore.plugin.util import get_domain
 
 from pulp_container.app.models import ContainerDistribution, ContainerPullThroughDistribution
 from pulp_container.app.pullthrough import names
-from pulp_container.app.registry.compiled import CompiledQuery
+from pulp_container.app.db.compiled import CompiledQuery
 
 
 @dataclass(frozen=True)

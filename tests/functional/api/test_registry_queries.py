@@ -243,7 +243,7 @@ def test_queries_per_request_do_not_grow_with_the_database(server, tmp_path):
 
 
 # Every query a pull makes on each request, as its call site makes it: compiled once per
-# process (registry/compiled.py). A query the ORM folds its values into is not kept and costs
+# process (db/compiled.py). A query the ORM folds its values into is not kept and costs
 # the ORM's CPU on every request again; the counts above cannot tell (the same one statement).
 KEPT_SCRIPT = """
 import json

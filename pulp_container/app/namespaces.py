@@ -11,10 +11,14 @@ grant on each distribution under it (``auth/permissions.py`` for pulls).
 Kept apart from ``models.py``, which imports it: Django puts the model in this app all the same.
 """
 
+import functools
+
 from django.contrib.postgres.fields import HStoreField
 from django.db import connections, models, router
 from pulpcore.plugin.models import AutoAddObjPermsMixin, BaseModel
 from pulpcore.plugin.util import get_domain_pk
+
+from pulp_container.app.compat import quote_name
 
 # Permissions on a namespace that act on every distribution under it.
 NAMESPACE_VIEW_DISTRIBUTIONS = "container.namespace_view_containerdistribution"
@@ -62,7 +66,7 @@ def ensure_namespace(domain_pk, name):
     connection = connections[using]
     opts = ContainerNamespace._meta
     fields = opts.concrete_fields
-    quote = connection.ops.quote_name
+    quote = functools.partial(quote_name, connection)
     values = [f.get_db_prep_save(f.pre_save(namespace, True), connection) for f in fields]
     name_column = quote(opts.get_field("name").column)
     domain_column = quote(opts.get_field("pulp_domain").column)

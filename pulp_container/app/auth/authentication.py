@@ -15,6 +15,7 @@ from django.contrib.auth import authenticate, get_user_model
 from rest_framework.authentication import BasicAuthentication
 from rest_framework.settings import api_settings
 
+from pulp_container.app import process_state
 from pulp_container.app.auth import login_failures
 from pulp_container.app.auth.credential_cache import DEFAULT_TTL, CredentialCache
 
@@ -23,15 +24,15 @@ log = getLogger(__name__)
 # Seconds a successful Basic check is remembered; 0 checks every request in full.
 TTL_SETTING = "CONTAINER_BASIC_AUTH_CACHE_TTL"
 
-_cache = None
+_cache = process_state.kept(
+    "auth.credential_cache",
+    lambda: CredentialCache(ttl=float(getattr(settings, TTL_SETTING, DEFAULT_TTL))),
+)
 
 
 def credential_cache():
     """The process-wide cache, made on first use with the configured TTL."""
-    global _cache
-    if _cache is None:
-        _cache = CredentialCache(ttl=float(getattr(settings, TTL_SETTING, DEFAULT_TTL)))
-    return _cache
+    return _cache.get()
 
 
 def basic_enabled():

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key, l
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from pulp_container.app import process_state
 from pulp_container.app.auth.tokens import ALLOWED_ALGORITHMS
 
 _KEY_TYPES = {
@@ -100,3 +101,6 @@ def token_config() -> TokenConfig:
         issuer=getattr(settings, "TOKEN_ISSUER", None) or service,
         lifetime=int(getattr(settings, "TOKEN_EXPIRATION_TIME", 300)),
     )
+
+
+process_state.register("auth.token_config", token_config.cache_clear)

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db.models import Q
 from pulpcore.plugin.util import get_domain, get_objects_for_user
 
+from pulp_container.app import process_state
 from pulp_container.app.auth.credential_cache import RecentGrants
 from pulp_container.app.models import ContainerNamespace, ContainerPullThroughDistribution
 from pulp_container.app.namespaces import (
@@ -24,14 +25,15 @@ from pulp_container.app.oci.reference import namespace_of
 GRANT_TTL_SETTING = "CONTAINER_PULL_PERMISSION_CACHE_TTL"
 DEFAULT_GRANT_TTL = 10.0
 
-_grants = None
+_grants = process_state.kept(
+    "auth.recent_grants",
+    lambda: RecentGrants(ttl=float(getattr(settings, GRANT_TTL_SETTING, DEFAULT_GRANT_TTL))),
+)
 
 
 def recent_grants():
-    global _grants
-    if _grants is None:
-        _grants = RecentGrants(ttl=float(getattr(settings, GRANT_TTL_SETTING, DEFAULT_GRANT_TTL)))
-    return _grants
+    """The process-wide recent grants, made on first use with the configured TTL."""
+    return _grants.get()
 
 
 PULL_PERMISSIONS = (

@@ -1,23 +1,36 @@
 """A queryset compiled to SQL once, then run again with other values.
 
-Building and compiling a queryset with subqueries costs the ORM more CPU than PostgreSQL takes
-to answer it: the distribution lookup every registry request makes took 3.9 ms through the ORM
-and 0.7 ms as its compiled SQL (measured on the development machine). It is the same query on
+Building and compiling a queryset with subqueries costs the ORM several times the CPU
+PostgreSQL takes to answer it (figures in bench/README.md, "Figures quoted in code"), and the
+distribution lookup every registry request makes is such a query. It is the same query on
 every request but for a few values, so `CompiledQuery` builds it once per *shape* with
 placeholders standing for those values, keeps the SQL and its parameters, and runs that SQL
 through Django's cursor with the values put where the placeholders were. Django's converters
-still turn the columns into Python values, as ``values_list`` would.
+still turn the columns into Python values, as ``values_list`` would (``compat.compile_select``).
 
 When a placeholder does not come out as a parameter of its own (the ORM folded it into the SQL
 text, or transformed it), the query is not kept and every call goes through the ORM.
 """
 
 import uuid
+import weakref
 from typing import NamedTuple
 
 from django.db import connections
 
+from pulp_container.app import process_state
+from pulp_container.app.compat import compile_select
+
 _NOT_KEPT = object()
+_instances = weakref.WeakSet()  # every CompiledQuery, forgotten together by a reset
+
+
+def _forget_all():
+    for query in list(_instances):
+        query.forget()
+
+
+process_state.register("db.compiled_queries", _forget_all)
 
 
 class CompiledQuery:
@@ -32,6 +45,7 @@ class CompiledQuery:
         self._build = build
         self._compiled = {}
         self._marker = f"compiled-query-{uuid.uuid4().hex}"
+        _instances.add(self)
 
     def rows(self, shape, **values):
         """The rows of ``build(**values)`` as tuples, compiled once for `shape`.
@@ -54,6 +68,10 @@ class CompiledQuery:
         compiled = self._compiled.get(shape)
         return None if compiled is None else compiled is not _NOT_KEPT
 
+    def forget(self):
+        """Forget the SQL of every shape: each is compiled again on its next use."""
+        self._compiled = {}
+
     def _placeholder(self, key, index=None):
         return f"{self._marker}:{key}" if index is None else f"{self._marker}:{key}:{index}"
 
@@ -72,18 +90,15 @@ class CompiledQuery:
                 slots.update({mark: _Slot(key, i) for i, mark in enumerate(marks)})
                 placeholders[key] = marks
         queryset = self._build(**placeholders)
-        compiler = queryset.query.get_compiler(using=queryset.db)
-        sql, params = compiler.as_sql()
+        sql, params, convert = compile_select(queryset)
         found = [p for p in params if _marks(p) and p in slots]
         if sorted(map(str, found)) != sorted(map(str, slots)) or self._marker in sql:
             return _NOT_KEPT
-        fields = [column[0] for column in compiler.select[0 : compiler.col_count]]
         return _Compiled(
             sql=sql,
             params=tuple(slots.get(p, p) if _marks(p) else p for p in params),
             using=queryset.db,
-            compiler=compiler,
-            converters=compiler.get_converters(fields),
+            convert=convert,
         )
 
 
@@ -104,18 +119,15 @@ class _Slot(NamedTuple):
 
 
 class _Compiled:
-    def __init__(self, sql, params, using, compiler, converters):
+    def __init__(self, sql, params, using, convert):
         self.sql = sql
         self.params = params
         self.using = using
-        self.compiler = compiler
-        self.converters = converters
+        self.convert = convert
 
     def run(self, values):
         params = [p.value(values) if isinstance(p, _Slot) else p for p in self.params]
         with connections[self.using].cursor() as cursor:
             cursor.execute(self.sql, params)
             rows = cursor.fetchall()
-        if self.converters:
-            rows = self.compiler.apply_converters(rows, self.converters)
-        return [tuple(row) for row in rows]
+        return self.convert(rows)

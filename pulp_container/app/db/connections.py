@@ -1,13 +1,13 @@
 """Running database work again once when the connection it met had broken.
 
 A content app thread keeps its database connection for as long as the process lives; when
-PostgreSQL restarts, the next query on it fails. `replacing_broken_connection` then replaces the
-thread's connection, as pulpcore's content app does, and runs the work once more (the failed
-attempt's transaction did not commit). Blocking; run it in the thread that does the work.
+PostgreSQL restarts, the next query on it fails. `replacing_broken_connection` then closes the
+thread's connection (Django opens a fresh one on the next query), as pulpcore's content app
+does, and runs the work once more (the failed attempt's transaction did not commit). Blocking;
+run it in the thread that does the work.
 """
 
-from django.db import InterfaceError, OperationalError
-from pulpcore.plugin.content import Handler
+from django.db import InterfaceError, OperationalError, close_old_connections
 
 
 def replacing_broken_connection(function, *args):
@@ -15,5 +15,5 @@ def replacing_broken_connection(function, *args):
     try:
         return function(*args)
     except (InterfaceError, OperationalError):
-        Handler._reset_db_connection()
+        close_old_connections()
         return function(*args)

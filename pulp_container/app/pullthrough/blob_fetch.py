@@ -31,7 +31,6 @@ import hashlib
 import os
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from logging import getLogger
 
@@ -43,7 +42,8 @@ from pulp_container.app import errors
 from pulp_container.app.oci.digest import DigestVerifier
 from pulp_container.app.pullthrough import failures, flights, lease
 from pulp_container.app.pullthrough.received import Behind, Received
-from pulp_container.app.pullthrough.streaming import lower_thread_priority, streaming
+from pulp_container.app.pullthrough.streaming import streaming
+from pulp_container.app.thread_pools import BACKGROUND_HASHING, BODIES
 from pulp_container.constants import HEADER_CONTENT_LENGTH
 
 log = getLogger(__name__)
@@ -269,7 +269,7 @@ class PendingBlob:
             notify(key)
             await streaming.quiet()  # the other checksums: after the clients are served
             digests = await asyncio.get_running_loop().run_in_executor(
-                _hashing, _file_digests, path, verifier.actual
+                BACKGROUND_HASHING.executor, _file_digests, path, verifier.actual
             )
             await self.store.index.record_blob(self.digest, path, verifier.size, digests)
         except Exception as exc:
@@ -298,14 +298,14 @@ async def _receive(response, fd, verifier, received, notify):
     """Take the body of `response` as it arrives (``received.py``): readers of this process
     are woken for each chunk and may send it at once; behind the reading, one thread hashes
     the chunks into `verifier` and another writes them to `fd`."""
-    hashing = Behind(verifier.update, _verifying)
+    hashing = Behind(verifier.update, BODIES.executor)
     # The writing thread has a descriptor of its own and closes it after its last write: the
     # caller closing `fd` can then never cut a write short (nor send it to a file opened later
     # under the same number), even when this coroutine is cancelled.
     own_fd = os.dup(fd)
     writing = Behind(
         functools.partial(_write, own_fd),
-        _file_writes,
+        BODIES.executor,
         landed=lambda: (received.landed(), notify()),
         finished=functools.partial(os.close, own_fd),
     )
@@ -327,15 +327,6 @@ def _write(fd, data):
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]
-
-
-# The checksums pulpcore keeps besides the blob's digest cost ~0.3 s of CPU per 50 MiB (sha384
-# and sha512 most); clients do not wait for them, so their threads yield the CPU to others.
-_hashing = ThreadPoolExecutor(max_workers=2, initializer=lower_thread_priority)
-# The sha256 of the bytes as they arrive, at normal priority: readers wait for it at the end.
-_verifying = ThreadPoolExecutor(max_workers=4, thread_name_prefix="pull-through-verifying")
-# Writing the bytes to the fetch's file as they arrive; readers in other processes wait for it.
-_file_writes = ThreadPoolExecutor(max_workers=4, thread_name_prefix="pull-through-file-writes")
 
 
 def _file_digests(path, verified):

@@ -26,7 +26,6 @@ storing that manifest gives its ContentArtifact, bytes and all, the cache's Remo
 
 import functools
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -41,15 +40,11 @@ from pulp_container.app.models import Blob, Manifest, PullThroughAnswer
 from pulp_container.app.oci.manifest import parse_manifest
 from pulp_container.app.oci.reference import is_valid_digest, parse_digest
 from pulp_container.app.pullthrough import ingest, resolver
-from pulp_container.app.pullthrough.streaming import later, lower_thread_priority
+from pulp_container.app.pullthrough.streaming import later
 from pulp_container.app.db.compiled import CompiledQuery
 from pulp_container.app.db.connections import replacing_broken_connection
 from pulp_container.app.registry.store import StoredBlob, StoredManifest
-
-_writes = ThreadPoolExecutor(
-    max_workers=1, thread_name_prefix="pull-through-writes", initializer=lower_thread_priority
-)
-
+from pulp_container.app.thread_pools import INDEX_WRITES
 
 def _writing(function):
     """`function` (blocking) as a coroutine run in the writing thread. When it meets a
@@ -58,7 +53,7 @@ def _writing(function):
     return sync_to_async(
         functools.partial(replacing_broken_connection, function),
         thread_sensitive=False,
-        executor=_writes,
+        executor=INDEX_WRITES.executor,
     )
 
 

@@ -15,7 +15,6 @@ file in the working directory whose modification time is when a blob last moved 
 import asyncio
 import math
 import os
-import threading
 import time
 from logging import getLogger
 from pathlib import Path
@@ -116,12 +115,6 @@ class Streaming:
 
 
 streaming = Streaming(beacon=Beacon())
-
-
-def lower_thread_priority():
-    """Give the calling thread a lower CPU priority (nice 10): for a pool's threads doing work
-    no client waits for (its ``initializer``), so that on a busy host the pulls come first."""
-    os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
 
 
 def later(work, what):

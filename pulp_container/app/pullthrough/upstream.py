@@ -13,7 +13,7 @@ from pulp_container.app.upstream.kept import KeptPerRemote
 from pulp_container.app.upstream.urls import RegistryURLs
 from pulp_container.constants import HEADER_ACCEPT, MANIFEST_ACCEPT_HEADER
 
-_remotes = KeptPerRemote()
+_remotes = KeptPerRemote("pullthrough.remotes")
 
 # Bytes of a blob aiohttp may read from upstream before the fetch takes them: with its default
 # (128 KiB) each chunk was ~200 KiB and a 50 MiB blob took ~250 turns of the event loop.

@@ -27,7 +27,7 @@ from django_guid.utils import generate_guid
 from multidict import CIMultiDict
 from pulpcore.plugin.content import Handler
 
-from pulp_container.app import errors
+from pulp_container.app import compat, errors
 from pulp_container.app.auth import basic, bearer, permissions, scopes, tokens
 from pulp_container.app.auth.authentication import LoginRefused, basic_enabled, login
 from pulp_container.app.auth.keys import token_auth_enabled, token_config
@@ -146,7 +146,7 @@ async def registry_middleware(request, handler):
     request = _take_basic_authorization(request)
     if _tokens_only(request):
         set_guid(generate_guid())  # what pulpcore's guid middleware, skipped too, does
-        handler = request.match_info.handler
+        handler = compat.handler_without_middlewares(request)
     try:
         response = await handler(request)
     except errors.RegistryError as error:
@@ -344,7 +344,7 @@ class RegistryHandler(Handler):
         """Refuse unless `identity` may pull `distribution` (content guard, private flag)."""
         if distribution.content_guard_id is not None:
             try:
-                self._permit(request, distribution.model())
+                compat.permit(self, request, distribution.model())
             except web.HTTPForbidden as exc:
                 raise errors.RegistryError(errors.DENIED, detail={"name": name}, message=exc.reason)
         # A token's pull grant was decided by the token service; Basic callers are checked here.

@@ -34,7 +34,7 @@ from django.utils import timezone
 from pulpcore.plugin.exceptions import TimeoutException
 from pulpcore.plugin.models import ContentArtifact, Remote
 
-from pulp_container.app import errors
+from pulp_container.app import compat, errors
 from pulp_container.app.oci.digest import DigestVerifier
 from pulp_container.app.oci.reference import validate_digest
 from pulp_container.app.pullthrough.blob_fetch import FeedBroken, PendingBlob
@@ -175,18 +175,6 @@ def with_range(request, span):
     return request.clone(headers=headers)
 
 
-def prepared_for(response, request):
-    """`response`, prepared for `request` when aiohttp prepares it.
-
-    aiohttp prepares the response a handler returns for the request it received: a
-    FileResponse reads that request's Range again, and answers a Range it cannot parse with a
-    bare 416. Handing it our request makes it send what ``wanted_span`` decided.
-    """
-    prepare = response.prepare
-    response.prepare = lambda _received: prepare(request)
-    return response
-
-
 def empty_layer_response(request):
     """The well-known empty layer, from memory: served under every name that may be pulled,
     with Range honoured as for any blob; aiohttp leaves the body out of a HEAD answer and
@@ -237,8 +225,8 @@ class Blobs(RegistryHandler):
         """A stored blob, by pulpcore (sendfile, or a redirect to the storage)."""
         span = wanted_span(request, content_artifact.artifact.size)
         ranged = with_range(request, span)
-        response = await self._serve_content_artifact(content_artifact, headers, ranged)
-        return response if ranged is request else prepared_for(response, ranged)
+        response = await compat.serve_stored_artifact(self, content_artifact, headers, ranged)
+        return response if ranged is request else compat.prepared_for(response, ranged)
 
     async def _serve_pending(self, request, blob, digest, headers):
         """A pull-through blob not stored yet: fetched once (whole) for all who ask, each
@@ -338,8 +326,8 @@ class Blobs(RegistryHandler):
                 response.content_length = size
             request[STREAMING_KEY] = True
             try:
-                return await self._stream_remote_artifact(
-                    request, response, remote_artifact, save_artifact=save
+                return await compat.stream_remote_artifact(
+                    self, request, response, remote_artifact, save_artifact=save
                 )
             except Exception as exc:
                 if response.prepared:

@@ -16,7 +16,7 @@ from functools import lru_cache
 from django.db.models import F, Func
 from pulpcore.plugin.models import ContentArtifact, RepositoryVersion
 
-from pulp_container.app import served_versions
+from pulp_container.app import process_state, served_versions
 from pulp_container.app.models import Blob, Manifest, Tag
 from pulp_container.app.registry.stored import StoredManifest
 
@@ -65,6 +65,9 @@ def _manifest(version_pk, by, value):
             .first()
         )
     return StoredManifest.from_row(row) if row else None
+
+
+process_state.register("registry.manifests", _manifest.cache_clear)
 
 
 class LocalStore:

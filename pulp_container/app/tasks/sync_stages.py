@@ -19,8 +19,9 @@ from pulpcore.plugin.constants import TASK_STATES
 from pulpcore.plugin.download import DownloadResult
 from pulpcore.plugin.exceptions import DigestValidationError, SyncError
 from pulpcore.plugin.models import Artifact, ProgressReport, Remote
-from pulpcore.plugin.stages import ContentSaver, Stage
+from pulpcore.plugin.stages import Stage
 
+from pulp_container.app.compat import AfterSaveContentSaver
 from pulp_container.app.content_units import (
     blob_content,
     manifest_content,
@@ -410,8 +411,8 @@ class ContainerFirstStage(Stage):
         )
 
 
-class ContainerContentSaver(ContentSaver):
+class ContainerContentSaver(AfterSaveContentSaver):
     """ContentSaver that also writes manifest -> layer and list -> manifest relations."""
 
-    def _post_save(self, batch):
+    def after_save(self, batch):
         save_relations(batch)

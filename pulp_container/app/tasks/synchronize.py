@@ -1,7 +1,5 @@
 """The sync task: a new repository version holding what the remote's upstream repository has."""
 
-import asyncio
-import tempfile
 from gettext import gettext as _
 from logging import getLogger
 
@@ -10,16 +8,14 @@ from pulpcore.plugin.stages import (
     ArtifactDownloader,
     ArtifactResourceBudget,
     ArtifactSaver,
-    ContentAssociation,
     DeclarativeVersion,
-    EndStage,
     QueryExistingArtifacts,
     QueryExistingContents,
     RemoteArtifactSaver,
     ResolveContentFutures,
-    create_pipeline,
 )
 
+from pulp_container.app.compat import create_version
 from pulp_container.app.models import ContainerRemote, ContainerRepository, Manifest
 from pulp_container.app.tasks.sync_stages import ContainerContentSaver, ContainerFirstStage
 
@@ -53,15 +49,7 @@ class ContainerDeclarativeVersion(DeclarativeVersion):
 
     def create(self):
         """DeclarativeVersion.create with QUEUE_SIZE queues between the stages."""
-        with (
-            tempfile.TemporaryDirectory(dir="."),
-            self.repository.new_version() as new_version,
-        ):
-            stages = self.pipeline_stages(new_version)
-            stages += [ContentAssociation(new_version, self.mirror), EndStage()]
-            pipeline = create_pipeline(stages, maxsize=QUEUE_SIZE)
-            asyncio.get_event_loop().run_until_complete(pipeline)
-        return new_version if new_version.complete else None
+        return create_version(self, queue_size=QUEUE_SIZE)
 
 
 def synchronize(remote_pk, repository_pk, mirror=False):

@@ -26,12 +26,13 @@ upstream costs it one read timeout, not max_retries + 1 of them and the back-off
 import asyncio
 import contextlib
 import os
-from concurrent.futures import ThreadPoolExecutor
 
 import aiohttp
-from pulpcore.plugin.download import DownloadResult, HttpDownloader
+from pulpcore.plugin.download import DownloadResult
 from pulpcore.plugin.exceptions import DigestValidationError, TimeoutException
 
+from pulp_container.app.compat import ExtendableHttpDownloader
+from pulp_container.app.thread_pools import BODIES, DISK_SYNCS
 from pulp_container.app.upstream import challenge as challenges
 from pulp_container.app.upstream.credentials import RegistryAuth
 from pulp_container.constants import HEADER_AUTHORIZATION, HEADER_WWW_AUTHENTICATE
@@ -41,12 +42,8 @@ IN_MEMORY_LIMIT = 32 * 1024 * 1024
 # Bytes a file download gathers before handing them to a thread to write and hash.
 PIECE_SIZE = 1024 * 1024
 
-# Writes and digest updates of file downloads. A piece is one write and one update per digest,
-# run at the same time; each download has one piece in flight at most.
-_piece_threads = ThreadPoolExecutor(max_workers=8, thread_name_prefix="registry-piece")
-# The fsyncs at the end of file downloads: they wait for the disk, not for a CPU, and must not
-# hold up the pieces of other downloads.
-_sync_threads = ThreadPoolExecutor(max_workers=8, thread_name_prefix="registry-fsync")
+# A piece is one write and one update per digest, run at the same time in BODIES threads; each
+# download has one piece in flight at most. Its fsync at the end runs in a DISK_SYNCS thread.
 
 
 class BodyTooLarge(ValueError):
@@ -65,7 +62,7 @@ class BodyBrokenOff(Exception):
         self.passed_on = passed_on
 
 
-class RegistryHttpDownloader(HttpDownloader):
+class RegistryHttpDownloader(ExtendableHttpDownloader):
     """Downloads from a registry, answering its auth challenge once per request.
 
     Args:
@@ -116,8 +113,8 @@ class RegistryHttpDownloader(HttpDownloader):
             if self._gathered >= PIECE_SIZE:
                 await self._hand_off()
             return
-        self._size += len(data)
-        if self._size > IN_MEMORY_LIMIT:
+        self.received_size += len(data)
+        if self.received_size > IN_MEMORY_LIMIT:
             raise BodyTooLarge(f"{self.url} answered more than {IN_MEMORY_LIMIT} bytes")
         self._chunks.append(data)
 
@@ -134,11 +131,11 @@ class RegistryHttpDownloader(HttpDownloader):
         if self._chunks:
             await self._hand_off()
         await self._settle(raise_error=True)
-        self._ensure_writer_has_open_file()  # an empty body is an empty file
+        file = self.open_file()  # an empty body is an empty file
         await asyncio.get_running_loop().run_in_executor(
-            _sync_threads, _sync_and_close, self._writer
+            DISK_SYNCS.executor, _sync_and_close, file
         )
-        self._writer = None
+        self.drop_file()
         self.validate_digests()
         self.validate_size()
 
@@ -147,13 +144,13 @@ class RegistryHttpDownloader(HttpDownloader):
         await self._settle(raise_error=True)
         piece = b"".join(self._chunks)
         self._chunks, self._gathered = [], 0
-        self._ensure_writer_has_open_file()
-        self._size += len(piece)
+        file = self.open_file()
+        self.received_size += len(piece)
         loop = asyncio.get_running_loop()
-        jobs = [loop.run_in_executor(_piece_threads, self._writer.write, piece)]
+        jobs = [loop.run_in_executor(BODIES.executor, file.write, piece)]
         jobs += [
-            loop.run_in_executor(_piece_threads, hasher.update, piece)
-            for hasher in self._digests.values()
+            loop.run_in_executor(BODIES.executor, hasher.update, piece)
+            for hasher in self.hashers.values()
         ]
         self._in_flight = asyncio.gather(*jobs, return_exceptions=True)
 
@@ -190,16 +187,12 @@ class RegistryHttpDownloader(HttpDownloader):
             extra_data["disable_retry_list"] = (*not_retried, TimeoutException)
         return await super().run(extra_data=extra_data)
 
-    async def _handle_response(self, response):
+    async def read_response(self, response):
         """pulpcore's: headers to the callback, each chunk to ``handle_data``, then finalize.
 
         When streaming to a client, a failure once a byte was passed on raises BodyBrokenOff
         (not retried); a digest mismatch stays a DigestValidationError, which pulpcore's
         content app handles itself.
-
-        pulpcore internal: HttpDownloader._run calls this private method for each attempt.
-        Should that change, tests/unit/upstream/test_downloaders.py
-        (test_a_stream_that_breaks_off_is_not_retried_from_byte_0) fails.
         """
         if self.headers_ready_callback:
             await self.headers_ready_callback(response.headers)
@@ -222,8 +215,8 @@ class RegistryHttpDownloader(HttpDownloader):
             headers=response.headers,
         )
 
-    async def _run(self, extra_data=None):
-        self._chunks, self._gathered, self._size = [], 0, 0  # a retry starts over
+    async def attempt(self, extra_data=None):
+        self._chunks, self._gathered, self.received_size = [], 0, 0  # a retry starts over
         try:
             return await self._attempt(extra_data)
         finally:
@@ -255,7 +248,7 @@ class RegistryHttpDownloader(HttpDownloader):
         if self.timeout is not None:
             request_kwargs.setdefault("timeout", self.timeout)
         extra_data["request_kwargs"] = request_kwargs
-        return await super()._run(extra_data=extra_data)
+        return await super().attempt(extra_data=extra_data)
 
     @contextlib.asynccontextmanager
     async def response(self, method="GET", read_bufsize=None):

@@ -7,13 +7,20 @@ request before each fetch. What is kept here serves every request of the process
 remote is edited (its ``pulp_last_updated`` moves) and a new one takes over.
 """
 
+from pulp_container.app import process_state
+
 
 class KeptPerRemote:
     """One value per remote primary key, made again when the remote's ``pulp_last_updated``
-    moves. Use it from one thread (the content app's ORM thread)."""
+    moves. Use it from one thread (the content app's ORM thread).
 
-    def __init__(self):
+    Args:
+        name: its name in ``process_state``, whose reset forgets every value.
+    """
+
+    def __init__(self, name):
         self._kept = {}
+        process_state.register(name, self._kept.clear)
 
     def get(self, pk, updated, make):
         """The value kept for remote `pk` as of `updated`, else ``make()``, kept from now on."""
@@ -23,7 +30,7 @@ class KeptPerRemote:
         return known[1]
 
 
-_registry_auths = KeptPerRemote()
+_registry_auths = KeptPerRemote("upstream.registry_auths")
 
 
 def with_kept_auth(remote):

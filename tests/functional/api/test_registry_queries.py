@@ -50,7 +50,7 @@ from pulpcore.plugin.util import assign_role  # noqa: E402
 
 import pulp_container.app.content  # noqa: E402,F401
 from pulp_container.app.auth.keys import registry_service, token_auth_enabled  # noqa: E402
-from pulp_container.app.registry.store import _manifest  # noqa: E402
+from pulp_container.app import process_state  # noqa: E402
 from pulp_container.app.models import (  # noqa: E402
     Blob,
     ContainerDistribution,
@@ -140,7 +140,8 @@ async def measure(client, requests):
     counts = {}
     for name, (method, path, headers, status) in requests.items():
         for attempt in range(3):  # the first ones warm caches (credentials, permissions)
-            _manifest.cache_clear()  # count a lookup, not the per-version manifest cache
+            # count a lookup, not the per-version manifest cache
+            process_state.reset("registry.manifests")
             QUERIES["count"] = 0
             response = await client.request(method, path, headers=headers)
             await response.read()

@@ -1,7 +1,7 @@
 """Who is asking: registry Basic credentials checked against Pulp users, with a short cache.
 
 pulpcore's content app runs the DRF authentication classes on every request, and its Basic
-class checks the password in full each time (PBKDF2, ~0.2-0.4 s of CPU, in the one thread the
+class checks the password in full each time (PBKDF2, slow on purpose, in the one thread the
 content app runs its ORM calls in). For ``/v2/`` requests the registry middleware takes the
 Basic header out of the request before that runs and checks it here instead, through
 ``CredentialCache``. Basic is honoured only where the deployment enables it for the REST API

@@ -1,7 +1,7 @@
 """Remember successful password checks for a short while, so a pull does not pay for each.
 
-Checking a Django password runs PBKDF2 (about 0.2 s of CPU by default); a pull of an image is
-dozens of requests with the same credentials. A successful check is kept for ``ttl`` seconds
+Checking a Django password runs PBKDF2, slow on purpose (its cost: bench/README.md); a pull
+of an image is dozens of requests with the same credentials. A successful check is kept for ``ttl`` seconds
 under a key that binds the user name, the password *and* the user's stored password hash:
 
 * a wrong password gives another key, so it never hits an entry, and is checked in full;

@@ -6,10 +6,10 @@ name, and the writes after a fetch.
 
 Reads run in the ORM's thread, as every lookup of the content app does. Writes run in a
 thread of their own, with a database connection of their own: a manifest is stored after its
-client was answered, and storing it (~0.1 s the first time, when the name's repository is
+client was answered, and storing it (longest the first time, when the name's repository is
 created) must not hold up the lookups of the blob requests that follow at once. That thread
-runs at a lower CPU priority: its ~0.1 s of CPU competed with the blobs the same pull
-streams right then (on two cores, a cold pull of a new name took ~0.1x longer for it).
+runs at a lower CPU priority: its CPU competes with the blobs the same pull streams right
+then (bench/README.md shows what it cost a cold pull of a new name).
 
 A manifest or blob is served from the cache only when it came through this very name: a
 manifest by an answer of this name pointing at it, a blob by a RemoteArtifact on this name's

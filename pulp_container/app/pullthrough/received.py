@@ -51,7 +51,7 @@ class Behind:
 
     `landed()` is called in the event loop after each chunk, `finished()` (blocking) in the
     thread after the last. The chunks put while `work` ran go to the thread together: a trip
-    to a thread and back costs ~1 ms here (the GIL), more than hashing a MiB. `put` waits while
+    to a thread and back (the GIL) costs more than hashing a MiB. `put` waits while
     more than `window` bytes wait for `work`. The first exception `work` raises is raised by
     the next `put` and by `close`; the chunks after it are dropped.
     """

@@ -3,8 +3,8 @@
 ``with streaming:`` around each upstream fetch and each reader sending a blob to a client, and
 ``streaming.tick()`` for every chunk they move; ``await streaming.quiet()`` before work no
 client waits for (the checksums pulpcore keeps besides the blob's digest, the task writing the
-cache's new repository version), so the CPU serves the pulls first: on two cores, that work
-running alongside a cold pull made it a third slower.
+cache's new repository version), so the CPU serves the pulls first: that work running
+alongside a cold pull slows it down (bench/README.md).
 
 Quiet means quiet on the whole host, not only in this process: a pull's manifest and its blobs
 often land in different content app processes, and the work one of them puts off would

@@ -15,8 +15,8 @@ from pulp_container.constants import HEADER_ACCEPT, MANIFEST_ACCEPT_HEADER
 
 _remotes = KeptPerRemote("pullthrough.remotes")
 
-# Bytes of a blob aiohttp may read from upstream before the fetch takes them: with its default
-# (128 KiB) each chunk was ~200 KiB and a 50 MiB blob took ~250 turns of the event loop.
+# Bytes of a blob aiohttp may read from upstream before the fetch takes them: its default
+# (128 KiB) makes a blob cost many turns of the event loop (bench/README.md).
 BLOB_READ_AHEAD = 2 * 1024 * 1024
 
 

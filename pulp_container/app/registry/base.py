@@ -121,7 +121,7 @@ def _tokens_only(request):
     under token authentication, whose Bearer token is all that says who is asking.
 
     That middleware runs the REST API's authentication classes and reads the Domain, in a trip
-    to the ORM's thread of its own; it cost about a fifth of a manifest GET. Only the token
+    to the ORM's thread of its own, which a token makes needless (bench/README.md). Only the token
     endpoint takes the REST API's credentials. The correlation id of the request's logs and
     tasks is set by the registry middleware instead of pulpcore's guid middleware. Content
     guards that need the middleware's ``drf_request`` (RBAC) refuse without it, as they refused

@@ -3,7 +3,7 @@ serves, found with one precompiled query (``db/compiled.py``) on every request.
 
 Not ``Handler._match_distribution``: that one matches any prefix of the path (and answers
 listings and redirects for partial ones), where a registry name must match exactly, and it
-loads eight related models (~18 ms a request).
+loads eight related models on every request (its cost: bench/README.md).
 """
 
 from dataclasses import dataclass

@@ -1,8 +1,10 @@
 """process_state: values kept until a reset, resets by name or all at once; thread_pools: each
 pool starts on first use and a reset stops its threads after their jobs."""
 
+import ast
 import os
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -86,3 +88,59 @@ def test_a_low_priority_pool_runs_its_jobs_niced():
     ).result()
     pool.shutdown()
     assert niceness == min(base + 10, 19)
+
+
+# Module-level containers that hold what belongs to requests in flight, not state to reset.
+IN_FLIGHT = {
+    ("pullthrough/flights.py", "_running"),
+    ("pullthrough/blob_fetch.py", "_fetches"),
+    ("pullthrough/blob_fetch.py", "_progress"),
+    ("pullthrough/streaming.py", "_later"),
+    ("pullthrough/index.py", "_artifact_queries"),  # its CompiledQuery objects reset with the rest
+}
+PACKAGE = Path(__file__).resolve().parents[2] / "pulp_container" / "app"
+SOURCES = sorted(p for p in PACKAGE.rglob("*.py") if "migrations" not in p.parts)
+
+
+def _is_call_of(node, *names):
+    func = getattr(node, "func", None)
+    return (getattr(func, "id", None) or getattr(func, "attr", None)) in names
+
+
+def _unowned_state(path):
+    """Module-level caches, containers and pools of `path` that no owner registers."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    text = path.read_text()
+    relative = str(path.relative_to(PACKAGE))
+    found = []
+    for node in tree.body:
+        if isinstance(node, ast.Assign):
+            value, targets = node.value, [getattr(t, "id", "?") for t in node.targets]
+            mutable = isinstance(value, (ast.Dict, ast.List, ast.Set)) or _is_call_of(
+                value, "dict", "set", "list", "defaultdict", "OrderedDict"
+            )
+            pool = _is_call_of(value, "ThreadPoolExecutor", "ProcessPoolExecutor")
+            if pool and relative != "thread_pools.py":
+                found += [f"{name}: a pool outside thread_pools.py" for name in targets]
+            elif mutable:
+                found += [
+                    f"{name}: a module-level container"
+                    for name in targets
+                    if name.startswith("_") and not name.startswith("__") and not name.isupper()
+                    and (relative, name) not in IN_FLIGHT and "register(" not in text
+                ]
+        elif isinstance(node, ast.FunctionDef):
+            cached = any(
+                getattr(d, "id", None) in ("cache", "lru_cache") or _is_call_of(d, "lru_cache")
+                for d in node.decorator_list
+            )
+            if cached and f"{node.name}.cache_clear)" not in text:
+                found.append(f"{node.name}: a cached function not registered with process_state")
+    return found
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_module_level_state_has_an_owner(path):
+    assert _unowned_state(path) == [], (
+        "keep per-process state with process_state.kept/register (pools in thread_pools.py)"
+    )

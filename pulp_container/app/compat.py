@@ -20,7 +20,9 @@ The seams:
 * ``create_version``: a copy of ``DeclarativeVersion.create`` with deeper queues.
 
 Not seams, though spelled with an underscore: Django's ``Model._meta`` and
-``Manager``/``_default_manager`` are documented Django API.
+``_default_manager`` are documented Django API. Replaced rather than wrapped:
+``Handler._reset_db_connection`` (``db/connections.py`` calls Django's public
+``close_old_connections``, which does the same for every connection).
 """
 
 import asyncio

@@ -42,9 +42,6 @@ IN_MEMORY_LIMIT = 32 * 1024 * 1024
 # Bytes a file download gathers before handing them to a thread to write and hash.
 PIECE_SIZE = 1024 * 1024
 
-# A piece is one write and one update per digest, run at the same time in BODIES threads; each
-# download has one piece in flight at most. Its fsync at the end runs in a DISK_SYNCS thread.
-
 
 class BodyTooLarge(ValueError):
     """An in-memory download answered more than IN_MEMORY_LIMIT bytes."""
@@ -140,7 +137,8 @@ class RegistryHttpDownloader(ExtendableHttpDownloader):
         self.validate_size()
 
     async def _hand_off(self):
-        """Write and hash what was gathered, in threads, once the piece before it is done."""
+        """Write and hash what was gathered, once the piece before it is done: one write and
+        one update per digest at the same time, in BODIES threads (``thread_pools.py``)."""
         await self._settle(raise_error=True)
         piece = b"".join(self._chunks)
         self._chunks, self._gathered = [], 0
@@ -218,11 +216,11 @@ class RegistryHttpDownloader(ExtendableHttpDownloader):
     async def attempt(self, extra_data=None):
         self._chunks, self._gathered, self.received_size = [], 0, 0  # a retry starts over
         try:
-            return await self._attempt(extra_data)
+            return await self._answering_challenge(extra_data)
         finally:
             await self._settle()  # nothing writes to this attempt's file once it is over
 
-    async def _attempt(self, extra_data):
+    async def _answering_challenge(self, extra_data):
         sent = await self.registry_auth.authorization(self.scope, self._fetch_token)
         try:
             return await self._get(sent, extra_data)

@@ -1,0 +1,1 @@
+"""The registry's write half: blob uploads, manifest pushes and deletes, push repositories."""

@@ -19,6 +19,9 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from pulpcore.plugin.models import Content, Repository
 
+from pulp_container.app import served_versions
+from pulp_container.app.models import Tag
+
 
 @dataclass(frozen=True)
 class Changes:
@@ -38,13 +41,16 @@ def locked_new_version(repository_pk):
         (repository, version): the repository (its detail model) read after taking the lock,
         and its new, incomplete version, based on the latest one. On leaving, pulpcore
         finalizes it (``finalize_new_version``: one tag per name) or drops it when nothing
-        changed.
+        changed. A version that removed manifests or blobs is marked so that the registry stops
+        serving them by digest at once (``served_versions.mark_removal``).
     """
     with transaction.atomic():
         locked = Repository.objects.select_for_update().get(pk=repository_pk)
         repository = locked.cast()
         with repository.new_version() as version:
             yield repository, version
+            if version.removed().exclude(pulp_type=Tag.get_pulp_type()).exists():
+                served_versions.mark_removal(version)
 
 
 def write_version(repository_pk, edit):

@@ -69,17 +69,19 @@ def _unknown(name):
 def _repository_actions(user, name, wanted):
     """The actions of `wanted` that `user` is granted on the repository `name`."""
     allowed = set()
-    if scopes.PUSH in wanted and push.may_push(user, name):
-        allowed.add(scopes.PUSH)
+    pushes = None  # asked at most once: it costs several permission queries
+    if scopes.PUSH in wanted:
+        pushes = push.may_push(user, name)
+        if pushes:
+            allowed.add(scopes.PUSH)
     if scopes.DELETE in wanted and push.may_delete(user, name):
         allowed.add(scopes.DELETE)
     if scopes.PULL in wanted:
         if may_pull_name(user, name) or (
             _unknown(name)
             and (
-                scopes.PUSH in allowed
-                or permissions.may_view_every_distribution(user)
-                or push.may_push(user, name)
+                permissions.may_view_every_distribution(user)
+                or (pushes if pushes is not None else push.may_push(user, name))
             )
         ):
             allowed.add(scopes.PULL)

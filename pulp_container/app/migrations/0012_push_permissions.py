@@ -27,7 +27,10 @@ class Migration(migrations.Migration):
                 "default_related_name": "%(app_label)s_%(model_name)s",
                 "permissions": [
                     ("manage_roles_containernamespace", "Can manage roles on container namespaces"),
-                    ("namespace_view_containerdistribution", "Can view the namespace's distributions"),
+                    (
+                        "namespace_view_containerdistribution",
+                        "Can view the namespace's distributions",
+                    ),
                     (
                         "namespace_change_containerdistribution",
                         "Can change the namespace's distributions",

@@ -23,9 +23,10 @@ def create_user(api, label, username=None):
     return {**user, "auth": (username, PASSWORD)}
 
 
-def give(api, user, role, obj=None):
+def give(api, holder, role, obj=None):
+    """Give a user or a group `role` on `obj`, or everywhere."""
     body = {"role": role, "content_object": obj["pulp_href"] if obj else None}
-    api.ok(api.post(f"{user['pulp_href']}roles/", body))
+    api.ok(api.post(f"{holder['pulp_href']}roles/", body))
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +51,13 @@ def world(api, pulp_server):
         give(api, users[role], f"container.containernamespace_{role}", namespace)
     for role in ("owner", "collaborator", "consumer"):
         users[f"distribution-{role}"] = create_user(api, f"d{role}")
-        give(api, users[f"distribution-{role}"], f"container.containerdistribution_{role}",
-             distribution)
+        role_name = f"container.containerdistribution_{role}"
+        give(api, users[f"distribution-{role}"], role_name, distribution)
+    users["group-collaborator"] = create_user(api, "gcollaborator")
+    group = api.ok(api.post("groups/", {"name": new_name("pushers-")}))
+    member = {"username": users["group-collaborator"]["auth"][0]}
+    api.ok(api.post(f"{group['pulp_href']}users/", member))
+    give(api, group, "container.containernamespace_collaborator", namespace)
     give(api, users["namespace-creator"], "container.containernamespace_creator")
     give(api, users["viewer"], "container.containerdistribution_viewer")
     return {
@@ -85,6 +91,7 @@ GRANTS = [
     ("owner", ALL, ALL, ()),
     ("collaborator", ("pull", "push"), ("pull", "push"), ()),
     ("consumer", ("pull",), (), ()),
+    ("group-collaborator", ("pull", "push"), ("pull", "push"), ()),
     ("distribution-owner", ALL, (), ()),
     ("distribution-collaborator", ("pull", "push"), (), ()),
     ("distribution-consumer", ("pull",), (), ()),
@@ -99,8 +106,9 @@ GRANTS = [
 @pytest.mark.parametrize(
     "who, existing, new_in_namespace, new_namespace", GRANTS, ids=[row[0] for row in GRANTS]
 )
-def test_grants_per_role(origin, pulp_server, world, who, existing, new_in_namespace,
-                         new_namespace):
+def test_grants_per_role(
+    origin, pulp_server, world, who, existing, new_in_namespace, new_namespace
+):
     service = pulp_server.registry_host
     assert granted(origin, service, world, who, world["existing"]) == existing
     assert granted(origin, service, world, who, world["new-in-namespace"]) == new_in_namespace
@@ -115,14 +123,18 @@ def test_a_user_may_push_and_delete_under_their_own_name(origin, pulp_server, wo
 
 @pytest.mark.parametrize(
     "asked, expected",
-    [(("push",), ("push",)), (("pull",), ("pull",)), (("delete",), ()), (("pull", "push"),
-     ("pull", "push"))],
+    [
+        (("push",), ("push",)),
+        (("pull",), ("pull",)),
+        (("delete",), ()),
+        (("pull", "push"), ("pull", "push")),
+    ],
 )
 def test_never_more_than_asked(origin, pulp_server, world, asked, expected):
     """A collaborator asking for part of what they may have gets only that part."""
     name = world["new-in-namespace"]
-    assert granted(origin, pulp_server.registry_host, world, "collaborator", name,
-                   asked) == expected
+    service = pulp_server.registry_host
+    assert granted(origin, service, world, "collaborator", name, asked) == expected
 
 
 @pytest.mark.parametrize("who", ["admin", "viewer"])

@@ -10,9 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        # 0012 (pushauth's branch, merged here) also follows 0009: one chain, not two leaves.
-        # The integrator renumbers these at merge.
-        ('container', '0012_push_permissions'),
+        ('container', '0009_pull_through_label'),
         ('core', '0161_upstreampulp_remote_policy'),
     ]
 

@@ -9,12 +9,17 @@ offset and rebuilds them by reading the bytes written so far once (``rebuild``).
 """
 
 import hashlib
+import os
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor, wait
 from threading import Lock
 
 # Sessions whose digests a process keeps at once; an abandoned session's are dropped first.
 KEPT_SESSIONS = 256
 READ_SIZE = 4 * 1024 * 1024
+# Pieces at least this long are hashed by every algorithm at once, in threads (hashlib releases
+# the GIL): with pulpcore's four default algorithms that is about twice as fast on two cores.
+PARALLEL_FROM = 256 * 1024
 
 
 class Digests:
@@ -26,8 +31,16 @@ class Digests:
         self._hashers = hashers or {name: hashlib.new(name) for name in self.algorithms}
 
     def update(self, data):
-        for hasher in self._hashers.values():
-            hasher.update(data)
+        hashers = list(self._hashers.values())
+        if len(data) < PARALLEL_FROM or len(hashers) < 2:
+            for hasher in hashers:
+                hasher.update(data)
+        else:
+            others = [_pool().submit(hasher.update, data) for hasher in hashers[1:]]
+            hashers[0].update(data)
+            done, _ = wait(others)
+            for future in done:
+                future.result()
         self.size += len(data)
 
     def copy(self):
@@ -97,6 +110,18 @@ class RunningDigests:
 
 
 _running = RunningDigests()
+_threads = None
+_threads_lock = Lock()
+
+
+def _pool():
+    """The threads that hash alongside the writing thread (per process, made on first use)."""
+    global _threads
+    with _threads_lock:
+        if _threads is None:
+            workers = max(4, os.cpu_count() or 1)
+            _threads = ThreadPoolExecutor(workers, thread_name_prefix="upload-hash")
+        return _threads
 
 
 def running():
@@ -108,3 +133,15 @@ def reset():
     """Forget every kept Digests (tests)."""
     global _running
     _running = RunningDigests()
+_threads = None
+_threads_lock = Lock()
+
+
+def _pool():
+    """The threads that hash alongside the writing thread (per process, made on first use)."""
+    global _threads
+    with _threads_lock:
+        if _threads is None:
+            workers = max(4, os.cpu_count() or 1)
+            _threads = ThreadPoolExecutor(workers, thread_name_prefix="upload-hash")
+        return _threads

@@ -526,3 +526,33 @@ def test_read_only_names_are_denied(http, origin, synced, pull_through, which, r
     error = refused.json()["errors"][0]
     assert error["code"] == "DENIED"
     assert reason in error["message"]
+
+
+# --- Blob DELETE ------------------------------------------------------------------------------
+
+
+def test_delete_of_a_pushed_blob(http, origin, name):
+    data = os.urandom(3000)
+    _monolithic(http, origin, name, data)
+    deleted = http.delete(f"{origin}/v2/{name}/blobs/{digest_of(data)}", timeout=60)
+    assert deleted.status_code == 202, deleted.text
+    assert http.head(f"{origin}/v2/{name}/blobs/{digest_of(data)}", timeout=60).status_code == 404
+    again = http.delete(f"{origin}/v2/{name}/blobs/{digest_of(data)}", timeout=60)
+    assert again.status_code == 404
+    assert error_code(again) == "BLOB_UNKNOWN"
+
+
+def test_delete_of_a_blob_the_repository_does_not_hold(http, origin, name):
+    _monolithic(http, origin, name, os.urandom(100))
+    other = os.urandom(100)
+    _monolithic(http, origin, f"{name}-elsewhere", other)
+    refused = http.delete(f"{origin}/v2/{name}/blobs/{digest_of(other)}", timeout=60)
+    assert refused.status_code == 404
+    assert error_code(refused) == "BLOB_UNKNOWN"
+    assert_served(http, origin, f"{name}-elsewhere", other)
+
+
+def test_delete_under_a_name_never_pushed(http, origin, name):
+    refused = http.delete(f"{origin}/v2/{name}/blobs/{digest_of(b'x')}", timeout=60)
+    assert refused.status_code == 404
+    assert error_code(refused) == "NAME_UNKNOWN"

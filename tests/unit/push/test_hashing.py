@@ -64,3 +64,12 @@ def test_running_digests_keep_the_most_recent_sessions():
     assert len(running) == 2
     assert running.take("a", 0) is None
     assert running.take("c", 0) is not None
+
+
+def test_large_pieces_are_hashed_in_parallel_with_the_same_result():
+    data = bytes(range(256)) * 4096  # 1 MiB
+    digests = Digests(ALGORITHMS)
+    digests.update(data)
+    digests.update(data[:100])
+    whole = data + data[:100]
+    assert digests.hexdigests() == {a: hashlib.new(a, whole).hexdigest() for a in ALGORITHMS}

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pulp_container.app import errors
 from pulp_container.app.auth import push as push_permissions
 from pulp_container.app.auth import scopes
+from pulp_container.app.auth.service import user_of
 from pulp_container.app.oci.reference import validate_name
 from pulp_container.app.push.target import PushTarget, writable_target
 from pulp_container.app.registry.base import Identity, RegistryHandler, orm, unauthorized
@@ -30,6 +31,11 @@ def _may(user, name, action):
     if action == scopes.DELETE:
         return push_permissions.may_delete(user, name)
     return True  # pull: a writer reads what it writes; the write permission decides
+
+
+def _user(identity):
+    """The Django user making a request: the Basic one, or the one a token was issued to."""
+    return identity.user if identity.access is None else user_of(identity.subject)
 
 
 class PushHandler(RegistryHandler):
@@ -59,7 +65,7 @@ class PushHandler(RegistryHandler):
         identity.require(wanted)
         if identity.access is None:
             self._authorize_write(identity, name, actions)
-        target = writable_target(name, identity.user, create=scopes.PUSH in actions)
+        target = writable_target(name, lambda: _user(identity), create=scopes.PUSH in actions)
         if target is None:
             raise errors.RegistryError(
                 errors.NAME_UNKNOWN,

@@ -19,6 +19,7 @@ from pulpcore.plugin.models import Distribution, Repository
 from pulpcore.plugin.util import get_domain
 
 from pulp_container.app import errors
+from pulp_container.app.auth.push import give_creator_roles
 from pulp_container.app.models import (
     ContainerDistribution,
     ContainerNamespace,
@@ -67,8 +68,8 @@ def _target_of(distribution, name):
     if not isinstance(repository, ContainerPushRepository):
         raise _denied(
             name,
-            f"its distribution serves the {repository.pulp_type} repository "
-            f"{repository.name!r}, which only syncs and the REST API change",
+            f"its distribution serves the {repository.TYPE} repository {repository.name!r}, "
+            "which syncs and the REST API change, not pushes",
         )
     return PushTarget(repository.pk, distribution.pk, name)
 
@@ -116,11 +117,16 @@ def push_private(namespace_name):
     return bool(getattr(settings, PRIVATE_SETTING, False))
 
 
-def _create(name):
-    """Create the push repository and distribution of `name` in one transaction."""
+def _create(name, user):
+    """Create the push repository and distribution of `name` in one transaction; the user
+    whose push created them owns them (and the namespace, when this push created it)."""
     domain = get_domain()
+    namespace_name = namespace_of(name)
     with transaction.atomic():
-        ensure_namespace(domain.pk, namespace_of(name))
+        namespace_existed = ContainerNamespace.objects.filter(
+            pulp_domain=domain, name=namespace_name
+        ).exists()
+        namespace_pk = ensure_namespace(domain.pk, namespace_name)
         repository = ContainerPushRepository.objects.filter(pulp_domain=domain, name=name).first()
         if repository is None:
             repository = ContainerPushRepository(name=name, pulp_domain=domain)
@@ -130,9 +136,16 @@ def _create(name):
             base_path=name,
             repository=repository,
             pulp_domain=domain,
-            private=push_private(namespace_of(name)),
+            private=push_private(namespace_name),
         )
         distribution.save()
+        if user is not None:
+            give_creator_roles(
+                user,
+                distribution.pk,
+                repository.pk,
+                namespace_pk=None if namespace_existed else namespace_pk,
+            )
     return PushTarget(repository.pk, distribution.pk, name)
 
 
@@ -164,7 +177,8 @@ def writable_target(name, user=None, create=True):
 
     Args:
         name: the repository name (already validated).
-        user: who writes; kept for the record, the caller decided they may.
+        user: who writes (the caller decided they may), or a function giving them, called
+            only when the push creates the repository: they become its owner.
         create: False to return None instead of creating.
 
     Raises:
@@ -177,8 +191,9 @@ def writable_target(name, user=None, create=True):
         denial = _explain_conflict(name)
         if denial is not None:
             raise denial
+        creator = user() if callable(user) else user
         try:
-            return _create(name)
+            return _create(name, creator)
         except IntegrityError:
             denial = _explain_conflict(name)
             if denial is not None:

@@ -461,11 +461,27 @@ def test_an_expired_session_is_unknown_and_its_file_removed(
     assert not (upload_dir / session_id).exists()
 
 
-def test_a_post_sweeps_expired_sessions(http, origin, pulp_server, name, upload_dir):
+def _backdate_pushed_blob(pulp_server, digest, seconds):
+    pulp_server.manage(
+        "shell",
+        "-c",
+        "from datetime import timedelta; from django.utils import timezone; "
+        "from pulp_container.app.models import ContainerPushedBlob as P; "
+        f"P.objects.filter(blob__digest={digest!r}).update("
+        f"pulp_last_updated=timezone.now() - timedelta(seconds={seconds}))",
+    )
+
+
+def test_a_post_sweeps_expired_sessions_and_pushed_blobs(
+    http, origin, pulp_server, name, upload_dir
+):
     response = start(http, origin, name)
     location, session_id = response.headers["Location"], response.headers["Docker-Upload-UUID"]
     patch(http, origin, location, b"y" * 5000)
     _backdate(pulp_server, session_id, 2 * 24 * 3600)
+    forgotten = os.urandom(4000)
+    _monolithic(http, origin, name, forgotten)
+    _backdate_pushed_blob(pulp_server, digest_of(forgotten), 2 * 24 * 3600)
     fresh = ContentApp(pulp_server).start()  # a process that has not swept yet
     try:
         start(http, fresh.origin, f"{name}-other")
@@ -473,6 +489,8 @@ def test_a_post_sweeps_expired_sessions(http, origin, pulp_server, name, upload_
         fresh.stop()
     assert not (upload_dir / session_id).exists()
     assert http.get(f"{origin}{location}", timeout=60).status_code == 404
+    gone = http.head(f"{origin}/v2/{name}/blobs/{digest_of(forgotten)}", timeout=60)
+    assert gone.status_code == 404
 
 
 # --- Read-only names --------------------------------------------------------------------------

@@ -129,6 +129,24 @@ def test_first_push_creates_push_repository_and_distribution(http, origin, api, 
     assert namespace["name"] == "push"
 
 
+@pytest.mark.parametrize("label, private", [("true", True), ("false", False)])
+def test_the_namespace_label_decides_whether_a_pushed_distribution_is_private(
+    http, origin, api, label, private
+):
+    namespace = f"ns{uuid.uuid4().hex[:10]}"
+    api.ok(
+        api.post(
+            "pulp_container/namespaces/",
+            {"name": namespace, "pulp_labels": {"pulp_container.push_private": label}},
+        )
+    )
+    start(http, origin, f"{namespace}/app")
+    found = api.ok(
+        api.get("distributions/container/container/", params={"base_path": f"{namespace}/app"})
+    )
+    assert found["results"][0]["private"] is private
+
+
 def test_chunked_upload_with_and_without_content_range(http, origin, name):
     data = os.urandom(3 * 1024 * 1024 + 17)
     location = start(http, origin, name).headers["Location"]
@@ -536,10 +554,16 @@ def pull_through(api, upstream_registry):
         ("synced", "container repository"),
         ("pinned", "fixed repository version"),
         ("pull_through", "pull-through"),
+        ("pull_through_prefix", "pull-through"),
     ],
 )
 def test_read_only_names_are_denied(http, origin, synced, pull_through, which, reason):
-    name = f"{pull_through}/library/thing" if which == "pull_through" else synced[which]
+    names = {
+        **synced,
+        "pull_through": f"{pull_through}/library/thing",
+        "pull_through_prefix": pull_through,
+    }
+    name = names[which]
     refused = http.post(f"{origin}/v2/{name}/blobs/uploads/", timeout=60)
     assert refused.status_code == 403, refused.text
     error = refused.json()["errors"][0]

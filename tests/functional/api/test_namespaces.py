@@ -419,10 +419,10 @@ def test_a_namespace_consumer_pulls_through_a_private_pull_through_distribution(
 
     name = f"{namespace}/cache/{upstream_name}"
     host = pulp_server.registry_host
-    assert RegistryClient(host, auth=stranger["auth"]).manifest(name, "latest").status_code == 401
-    assert RegistryClient(host, auth=consumer["auth"]).manifest(name, "latest").status_code == 200
+    assert RegistryClient(host, stranger["auth"]).manifest(name, "latest").status_code == 401
+    assert RegistryClient(host, consumer["auth"]).manifest(name, "latest").status_code == 200
     # Its cached copy, a private distribution of the namespace, is in the consumer's catalog.
     wait_for_version(api, name, 1)
     for user, listed in ((consumer, True), (stranger, False)):
-        catalog = RegistryClient(host, auth=user["auth"]).get("/v2/_catalog?n=100000")
+        catalog = RegistryClient(host, user["auth"]).get("/v2/_catalog?n=100000")
         assert (name in catalog.json()["repositories"]) is listed

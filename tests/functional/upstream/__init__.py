@@ -4,7 +4,6 @@ Fixtures live in ``fixtures.py``; a conftest imports them with
 ``from tests.functional.upstream.fixtures import *``.
 """
 
-from tests.functional import media_types
 from tests.functional.registry_client import Challenge, RegistryClient, RegistryClientError
 from tests.functional.upstream.cli import CommandFailed, Podman, skopeo, skopeo_copy, skopeo_inspect
 from tests.functional.upstream.images import (
@@ -62,7 +61,6 @@ __all__ = [
     "build_layer",
     "companion_tag",
     "digest_of",
-    "media_types",
     "push_companion",
     "push_docker_image",
     "push_image",

@@ -25,6 +25,8 @@ from tests.functional.upstream import (
 PT_REMOTES = "remotes/container/pull-through/"
 PT_DISTRIBUTIONS = "distributions/container/pull-through/"
 REPOSITORIES = "repositories/container/container/"
+# The registry client under the name tests on other branches import from here.
+Registry = RegistryClient
 
 
 # --- helpers shared by the pull-through tests -------------------------------------------------

@@ -1,10 +1,13 @@
 # make run   -- PostgreSQL, pulpcore api + content app + worker with this plugin, in the foreground
-# make test  -- unit tests, then functional tests against real processes
+# make lint  -- ruff check and ruff format --check over the code, tests and tools
+# make format -- ruff format (and ruff's safe fixes) over the same files
+# make test  -- lint, then unit tests, then functional tests against real processes
 PYTHON ?= python3
 VENV ?= .venv
 STAMP := $(VENV)/.installed
+LINTED := pulp_container devserver scripts bench tests setup.py
 
-.PHONY: install run test unit functional system-deps lint clean
+.PHONY: install run test unit functional system-deps lint format clean
 
 $(STAMP): setup.py requirements.txt requirements-test.txt
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +23,15 @@ run: install
 system-deps:
 	scripts/system-deps.sh
 
-test: install system-deps
+lint: install
+	$(VENV)/bin/ruff check $(LINTED)
+	$(VENV)/bin/ruff format --check $(LINTED)
+
+format: install
+	$(VENV)/bin/ruff check --fix $(LINTED)
+	$(VENV)/bin/ruff format $(LINTED)
+
+test: lint system-deps
 	$(VENV)/bin/pytest
 
 unit: install

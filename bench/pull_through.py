@@ -44,7 +44,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 from tests.functional.pulp import PulpAPI, PulpProcess
-from tests.functional.registry_client import challenge_params, fetch_token
+from tests.functional.registry_client import Challenge, RegistryClient, bearer
 from tests.functional.upstream import MIB, UpstreamRegistry, push_docker_image
 
 LAYER = 50 * MIB
@@ -130,8 +130,9 @@ def first_byte_seconds(url, token=False):
     as a client holding one from the manifest request would)."""
     headers = {}
     if token:
-        challenge = challenge_params(requests.get(url, timeout=60).headers["WWW-Authenticate"])
-        headers["Authorization"] = f"Bearer {fetch_token(challenge)}"
+        scope = Challenge.of(requests.get(url, timeout=60)).params["scope"]
+        origin = url.split("/v2/", 1)[0]
+        headers.update(bearer(RegistryClient(origin).token(scope)))
     started = time.perf_counter()
     with requests.get(url, headers=headers, stream=True, timeout=600) as response:
         assert response.status_code == 200, response.status_code

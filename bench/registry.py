@@ -33,14 +33,13 @@ import time
 from pathlib import Path
 
 import aiohttp
-import requests
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 from pulp_container.constants import MANIFEST_ACCEPT_HEADER
 from tests.functional.pulp import PulpAPI, PulpProcess
-from tests.functional.registry_client import challenge_params, fetch_token
+from tests.functional.registry_client import RegistryClient
 from tests.functional.upstream import MIB, UpstreamRegistry, push_docker_image
 
 USER = ("bench-user", "bench-password-1")
@@ -62,10 +61,8 @@ class Authorization:
     def header(self, name):
         if not self.token:
             return basic_header(self.credentials)
-        challenge = requests.get(f"{self.origin}/v2/", timeout=30).headers["WWW-Authenticate"]
-        params = challenge_params(challenge)
-        params["scope"] = f"repository:{name}:pull"
-        return f"Bearer {fetch_token(params, self.credentials)}"
+        registry = RegistryClient(self.origin, self.credentials)
+        return f"Bearer {registry.token(f'repository:{name}:pull')}"
 
 
 async def manifest_rate(origin, name, authorization, clients, seconds):

@@ -108,7 +108,7 @@ def _latest_since(repository_pk, cutoff):
     newest first: the one latest at the cutoff, and every one created since; none older than
     the newest version marked by `mark_removal`."""
     versions = RepositoryVersion.objects.filter(repository_id=repository_pk, complete=True)
-    moment = datetime.datetime.fromtimestamp(cutoff, tz=datetime.timezone.utc)
+    moment = datetime.datetime.fromtimestamp(cutoff, tz=datetime.UTC)
     at_cutoff = (
         versions.filter(pulp_created__lt=moment).order_by("-number").values("number")[:1]
     )

@@ -10,6 +10,7 @@ import pytest
 
 from .pulp import PulpAPI, PulpProcess
 from .upstream.fixtures import *  # noqa: F401,F403 -- the upstream registry fixtures
+from .users import *  # noqa: F401,F403 -- the user fixtures
 
 _names = itertools.count()
 

@@ -53,7 +53,7 @@ def _amd64(pushed):
 
 
 def test_registry_answers_v2(upstream_registry):
-    response = requests.get(f"{upstream_registry.url}/v2/", timeout=10)
+    response = RegistryClient(upstream_registry.url).ping()
 
     assert response.status_code == 200
     assert response.headers["Docker-Distribution-API-Version"] == "registry/2.0"
@@ -78,11 +78,11 @@ def test_stop_and_start_keep_port_and_content(upstream_registry_factory, upstrea
 
     registry.stop()
     with pytest.raises(requests.ConnectionError):
-        requests.get(f"{registry.url}/v2/", timeout=5)
+        RegistryClient(registry.url).get("/v2/", timeout=5)
     registry.start()
 
     assert registry.port == port
-    response = registry.client().get_manifest(upstream_repository, "latest")
+    response = registry.client().manifest(upstream_repository, "latest")
     assert response.headers["Docker-Content-Digest"] == image.digest
 
 
@@ -93,7 +93,7 @@ def test_stop_and_start_keep_port_and_content(upstream_registry_factory, upstrea
 def test_pushed_manifest_is_served_byte_for_byte(kind, upstream_registry, upstream_repository):
     pushed = PUSHERS[kind](upstream_registry.client(), upstream_repository, ["latest", "1.0"])
 
-    response = upstream_registry.client().get_manifest(upstream_repository, "1.0")
+    response = upstream_registry.client().manifest(upstream_repository, "1.0")
 
     assert pushed.media_type == MEDIA_TYPES[kind]
     assert pushed.digest == digest_of(pushed.manifest)
@@ -127,7 +127,7 @@ def test_index_has_amd64_and_arm64_children(kind, upstream_registry, upstream_re
     assert len({blob.digest for blob in pushed.blobs}) == 4  # 2 configs + 2 layers, none shared
     client = upstream_registry.client()
     for child in pushed.children:
-        assert client.get_manifest(upstream_repository, child.digest).content == child.manifest
+        assert client.manifest(upstream_repository, child.digest).content == child.manifest
 
 
 def test_skopeo_inspect_override_arch_picks_the_arm64_child(upstream_registry, upstream_repository):
@@ -237,8 +237,8 @@ def test_access_log_counts_requests_per_path_and_method(upstream_registry, upstr
     layer = pushed.layers[0].digest
     assert upstream_registry.request_count(layer, "GET") == 0
 
-    client.get_blob(upstream_repository, layer)
-    client.get_blob(upstream_repository, layer)
+    client.blob(upstream_repository, layer)
+    client.blob(upstream_repository, layer)
     client.request("HEAD", f"/v2/{upstream_repository}/blobs/{layer}")
 
     assert upstream_registry.request_count(layer, "GET") == 2
@@ -268,7 +268,7 @@ def test_corrupt_blob_is_served_with_wrong_content(
     layer = pushed.layers[0]
 
     registry.corrupt_blob(layer.digest)
-    served = registry.client().get_blob(upstream_repository, layer.digest)
+    served = registry.client().blob(upstream_repository, layer.digest)
 
     assert served.status_code == 200
     assert len(served.content) == layer.size
@@ -281,7 +281,7 @@ def test_corrupt_blob_is_served_with_wrong_content(
 
 
 def test_basic_auth_refuses_anonymous(upstream_basic_auth_registry):
-    response = requests.get(f"{upstream_basic_auth_registry.url}/v2/", timeout=10)
+    response = RegistryClient(upstream_basic_auth_registry.url).ping()
     wrong = upstream_basic_auth_registry.client("upstream-user", "wrong").ping()
 
     assert response.status_code == 401
@@ -306,7 +306,7 @@ def test_basic_auth_accepts_credentials(upstream_basic_auth_registry, upstream_r
 def test_token_auth_challenges_with_the_realm(upstream_token_auth_registry):
     registry = upstream_token_auth_registry
 
-    response = requests.get(f"{registry.url}/v2/", timeout=10)
+    response = RegistryClient(registry.url).get("/v2/", authenticate=False)
 
     assert response.status_code == 401
     challenge = response.headers["WWW-Authenticate"]
@@ -321,7 +321,7 @@ def test_token_auth_refuses_anonymous_and_wrong_password(
     registry = upstream_token_auth_registry
     push_docker_image(registry.client(), upstream_repository)
 
-    response = RegistryClient(registry.url).get_manifest(upstream_repository, "latest")
+    response = RegistryClient(registry.url).manifest(upstream_repository, "latest")
 
     assert response.status_code == 401
     assert 'error="insufficient_scope"' in response.headers["WWW-Authenticate"]
@@ -362,7 +362,7 @@ def test_token_auth_anonymous_pull_mode(upstream_registry_factory, upstream_repo
 def test_a_scripted_answer_truncated_sends_its_first_bytes_and_closes():
     with ScriptedRegistry() as scripted:
         scripted.answers["/v2/a/blobs/x"] = Answer(body=b"0123456789", truncate_after=4)
-        response = requests.get(f"{scripted.url}/v2/a/blobs/x", stream=True, timeout=30)
+        response = RegistryClient(scripted.url).blob("a", "x", stream=True, timeout=30)
         assert response.headers["Content-Length"] == "10"
         assert response.raw.read(4, decode_content=False) == b"0123"
         with pytest.raises(urllib3.exceptions.ProtocolError, match="IncompleteRead"):
@@ -373,5 +373,5 @@ def test_a_scripted_answer_truncated_sends_its_first_bytes_and_closes():
 def test_a_scripted_answer_stalled_sends_its_first_bytes_and_holds_on():
     with ScriptedRegistry() as scripted:
         scripted.answers["/v2/a/blobs/x"] = Answer(body=b"0123456789", stall_after=4)
-        response = requests.get(f"{scripted.url}/v2/a/blobs/x", stream=True, timeout=30)
+        response = RegistryClient(scripted.url).blob("a", "x", stream=True, timeout=30)
         assert response.raw.read(4, decode_content=False) == b"0123"

@@ -26,11 +26,11 @@ from logging import getLogger
 from pathlib import Path
 
 from aiohttp import ClientConnectionError, ClientResponseError, web
-from multidict import CIMultiDict
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db.models import Min
 from django.utils import timezone
+from multidict import CIMultiDict
 from pulpcore.plugin.exceptions import TimeoutException
 from pulpcore.plugin.models import ContentArtifact, Remote
 
@@ -38,14 +38,14 @@ from pulp_container.app import compat, errors
 from pulp_container.app.oci.digest import DigestVerifier
 from pulp_container.app.oci.reference import validate_digest
 from pulp_container.app.pullthrough.blob_fetch import FeedBroken, PendingBlob
-from pulp_container.app.registry.base import STREAMING_KEY, RegistryHandler
 from pulp_container.app.registry import ranges
+from pulp_container.app.registry.base import STREAMING_KEY, RegistryHandler
 from pulp_container.app.registry.fetch_lock import FetchLock
 from pulp_container.app.upstream.kept import with_kept_auth
 from pulp_container.constants import (
-    HEADER_ACCEPT_RANGES,
     EMPTY_LAYER_BYTES,
     EMPTY_LAYER_DIGEST,
+    HEADER_ACCEPT_RANGES,
     HEADER_CONTENT_LENGTH,
     HEADER_CONTENT_RANGE,
     HEADER_CONTENT_TYPE,

@@ -58,7 +58,7 @@ def validate_proxy_url(url):
         return url
     try:
         parsed = urlparse(url)
-        parsed.port
+        parsed.port  # noqa: B018 -- reading it raises ValueError for a bad port
     except ValueError as error:
         raise serializers.ValidationError(_("'{}' is not a URL: {}.").format(url, error))
     if parsed.scheme not in ("http", "https") or not parsed.hostname:

@@ -33,7 +33,7 @@ def validate_registry_url(url):
             _("Enter the registry's address as http(s)://host[:port], got '{}'.").format(url)
         )
     try:
-        parsed.port
+        parsed.port  # noqa: B018 -- reading it raises ValueError for a bad port
     except ValueError:
         raise serializers.ValidationError(_("'{}' has an invalid port.").format(url))
     return url

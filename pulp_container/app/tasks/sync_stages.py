@@ -270,7 +270,8 @@ class ContainerFirstStage(Stage):
     async def _read_tags(self, tags):
         """Read every tag's manifest and all it lists; returns {tag: manifest digest}."""
         digests = await self._together(self._read_tag(tag) for tag in tags)
-        return {tag: digest for tag, digest in zip(tags, digests) if digest is not None}
+        read = zip(tags, digests, strict=True)
+        return {tag: digest for tag, digest in read if digest is not None}
 
     async def _read_tag(self, tag):
         async with self._slots:
@@ -372,7 +373,7 @@ class ContainerFirstStage(Stage):
     async def _blobs_saved(self):
         """{digest: saved Blob} of every blob put, once all are saved."""
         saved = await asyncio.gather(*self._saved_blobs.values())
-        return dict(zip(self._saved_blobs, saved))
+        return dict(zip(self._saved_blobs, saved, strict=True))
 
     async def _save_manifests(self, reads, blobs):
         """Put the manifests, images first, each list after what it lists.
@@ -387,7 +388,9 @@ class ContainerFirstStage(Stage):
             for d_manifest in d_manifests:
                 await self.put(d_manifest)
             for read, manifest in zip(
-                level, await asyncio.gather(*(d.resolution() for d in d_manifests))
+                level,
+                await asyncio.gather(*(d.resolution() for d in d_manifests)),
+                strict=True,
             ):
                 saved[read.manifest.digest] = manifest
             await self._progress["manifests"].aincrease_by(len(level))

@@ -8,11 +8,11 @@ import time
 import uuid
 
 import pytest
-import requests
 
 from tests.functional.api.test_pull import serve
-from tests.functional.api.test_pull_through import Registry, pull_through, sha256
+from tests.functional.api.test_pull_through import pull_through, sha256
 from tests.functional.api.test_pull_through_faults import artifact_count, read_all
+from tests.functional.registry_client import RegistryClient
 from tests.functional.upstream import EMPTY_LAYER, EMPTY_LAYER_BYTES, MIB, push_docker_image
 
 LAYER_SIZE = 256 * 1024
@@ -36,25 +36,19 @@ KINDS = ["immediate", "on_demand", "pull-through cold", "pull-through stored", "
 
 
 class Blobs:
-    """A raw client of the registry for the blobs of `name`."""
+    """The blobs of `name` on the registry at `host`, asked for with or without a Range."""
 
     def __init__(self, host, name):
-        self.registry = Registry(host)
+        self.registry = RegistryClient(host)
         self.name = name
 
     def get(self, digest, range_header=None, method="GET", **kwargs):
         headers = {"Range": range_header} if range_header is not None else {}
-        return self.registry.session.request(
-            method,
-            f"{self.registry.origin}/v2/{self.name}/blobs/{digest}",
-            headers=headers,
-            timeout=60,
-            **kwargs,
-        )
+        return self.registry.blob(self.name, digest, method=method, headers=headers, **kwargs)
 
 
 def upstream_bytes(upstream_registry, repository, digest):
-    response = requests.get(f"{upstream_registry.url}/v2/{repository}/blobs/{digest}", timeout=60)
+    response = upstream_registry.client().blob(repository, digest)
     assert response.status_code == 200
     return response.content
 

@@ -439,14 +439,15 @@ def test_curated_repository_is_pulled(api, pulp_server, source, repository, imag
 # --- permissions -----------------------------------------------------------------------------
 
 
-def test_permissions_on_the_repository_and_the_source(api, source, repository, images):
+def test_permissions_on_the_repository_and_the_source(
+    api, source, repository, images, user_factory
+):
     """Curating needs modify on the repository; copying also needs view on the source."""
-    password = "curator-pass-123"
-    user = api.ok(api.post("users/", {"username": new_name("curator-"), "password": password}))
-    as_user = type(api)(api.base_url, auth=(user["username"], password))
+    user = user_factory.create("curator")
+    as_user = user_factory.api_as(user)
 
     def grant(role, obj):
-        api.ok(api.post(f"{user['pulp_href']}roles/", {"role": role, "content_object": obj}))
+        user_factory.grant(user, role, obj)
 
     tag_body = {"tag": "mine", "digest": images["a"].digest}
     copy_body = {"source_repository": source["pulp_href"], "names": ["a"]}

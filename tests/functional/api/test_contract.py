@@ -10,9 +10,9 @@ import json
 from pathlib import Path
 
 import pytest
-import requests
 
 from tests.functional.contract import missing, operations
+from tests.functional.registry_client import RegistryClient
 
 REFERENCE = Path(__file__).resolve().parents[1] / "data" / "contract_2_30.json"
 
@@ -47,16 +47,16 @@ def test_content_app_operations_are_in_the_reference(reference):
 
 
 def test_token_with_trailing_slash_answers_like_token(pulp_server):
-    origin = f"http://{pulp_server.registry_host}"
+    registry = RegistryClient(pulp_server.registry_host)
     params = {"service": pulp_server.registry_host, "scope": "registry:catalog:*"}
     auth = ("admin", pulp_server.admin_password)
-    plain = requests.get(f"{origin}/token", params=params, auth=auth, timeout=30)
-    slashed = requests.get(f"{origin}/token/", params=params, auth=auth, timeout=30)
+    plain = registry.get("/token", params=params, auth=auth, timeout=30)
+    slashed = registry.get("/token/", params=params, auth=auth, timeout=30)
     assert plain.status_code == slashed.status_code == 200
     assert set(slashed.json()) == set(plain.json())
     assert slashed.headers["Content-Type"] == plain.headers["Content-Type"]
     wrong = [
-        requests.get(f"{origin}{path}", params=params, auth=("admin", "nope"), timeout=30)
+        registry.get(path, params=params, auth=("admin", "nope"), timeout=30)
         for path in ("/token", "/token/")
     ]
     assert wrong[0].status_code == wrong[1].status_code

@@ -6,14 +6,10 @@ import uuid
 
 import pytest
 
-from tests.functional.api.test_pull_through import (
-    Registry,
-    pull_through,
-    wait_for_content,
-    wait_for_version,
-)
+from tests.functional.api.test_pull_through import pull_through, wait_for_content, wait_for_version
 from tests.functional.api.test_pull_through_catalog import catalog
 from tests.functional.api.test_sync import content, create_remote, sync
+from tests.functional.registry_client import RegistryClient
 from tests.functional.upstream import push_docker_image, push_oci_index, skopeo_copy
 
 REPOSITORIES = "repositories/container/container/"
@@ -219,7 +215,8 @@ def test_hidden_pull_through_hides_its_names_and_lists_its_distributions(
     assert distribution["repository"] is None and distribution["repository_version"] is None
     cached = f"{distribution['base_path']}/{upstream}"
     admin = ("admin", pulp_server.admin_password)
-    assert Registry(pulp_server.registry_host, admin).manifest(cached, "latest").status_code == 200
+    registry = RegistryClient(pulp_server.registry_host, admin)
+    assert registry.manifest(cached, "latest").status_code == 200
     wait_for_version(api, cached, 1)
 
     assert cached not in catalog(pulp_server, admin)

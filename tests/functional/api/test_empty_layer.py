@@ -10,7 +10,8 @@ import uuid
 import pytest
 
 from tests.functional.api.test_pull import new_name, serve
-from tests.functional.api.test_pull_through import Registry, error_code, pull_through
+from tests.functional.api.test_pull_through import pull_through
+from tests.functional.registry_client import RegistryClient, error_code
 from tests.functional.upstream import (
     EMPTY_LAYER,
     EMPTY_LAYER_BYTES,
@@ -35,7 +36,7 @@ def assert_serves_the_empty_layer(registry, name):
     assert got.headers["Content-Length"] == "32"
     assert got.headers["Docker-Distribution-API-Version"] == "registry/2.0"
 
-    head = registry.session.head(registry.origin + empty_layer_path(name), timeout=60)
+    head = registry.head(empty_layer_path(name))
     assert head.status_code == 200
     assert head.content == b""
     assert head.headers["Content-Length"] == "32"
@@ -48,7 +49,7 @@ def upstream_fetches(upstream_registry):
 
 @pytest.fixture
 def registry(pulp_server):
-    return Registry(pulp_server.registry_host)
+    return RegistryClient(pulp_server.registry_host)
 
 
 @pytest.mark.parametrize("policy", ["immediate", "on_demand", "streamed"])

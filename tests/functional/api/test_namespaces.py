@@ -8,20 +8,18 @@ import sys
 from pathlib import Path
 
 import pytest
-import requests
 from pulpcore.client import pulp_container as bindings
 
 from devserver.datadir import DataDir
 from tests.functional.api.test_pull import new_name, serve, sha256
-from tests.functional.api.test_pull_through import Registry, pull_through, wait_for_version
+from tests.functional.api.test_pull_through import pull_through, wait_for_version
 from tests.functional.api.test_pulp_cli import run_cli
-from tests.functional.registry_client import TokenAuth
+from tests.functional.registry_client import RegistryClient
 from tests.functional.upstream import CommandFailed, push_docker_image, skopeo_copy
 
 NAMESPACES = "pulp_container/namespaces/"
 DISTRIBUTIONS = "distributions/container/container/"
 PT_DISTRIBUTIONS = "distributions/container/pull-through/"
-PASSWORD = "namespace-pass-1"
 CONSUMER = "container.containernamespace_consumer"
 RACE_SCRIPT = Path(__file__).resolve().parents[1] / "race_create_distribution.py"
 
@@ -30,12 +28,6 @@ def namespace_named(api, name):
     results = api.ok(api.get(NAMESPACES, params={"name": name}))["results"]
     assert len(results) <= 1
     return results[0] if results else None
-
-
-def create_user(api, label):
-    username = new_name(f"{label}-")
-    user = api.ok(api.post("users/", {"username": username, "password": PASSWORD}))
-    return {**user, "auth": (username, PASSWORD)}
 
 
 # --- the served schema -------------------------------------------------------------------------
@@ -130,7 +122,7 @@ def test_pull_through_distributions_and_their_names_are_in_the_namespace(
     assert through["namespace"] == made["pulp_href"]
 
     name = f"{namespace}/cache/{upstream_name}"
-    assert Registry(pulp_server.registry_host).manifest(name, "latest").status_code == 200
+    assert RegistryClient(pulp_server.registry_host).manifest(name, "latest").status_code == 200
     cached = api.ok(api.get(DISTRIBUTIONS, params={"base_path": name}))["results"][0]
     assert cached["namespace"] == made["pulp_href"]
 
@@ -159,7 +151,7 @@ def test_two_distributions_created_at_once_share_one_new_namespace(api, pulp_ser
     assert holder.stdout.readline().strip() == "created", holder.stderr.read()
     racer = start("second")
     outputs = [process.communicate(timeout=180) for process in (holder, racer)]
-    for process, (out, err) in zip((holder, racer), outputs):
+    for process, (out, _) in zip((holder, racer), outputs, strict=True):
         assert process.returncode == 0, outputs
         assert out.strip().endswith("committed"), outputs
 
@@ -317,30 +309,28 @@ def private_image(api, upstream_registry):
 
 
 @pytest.fixture(scope="module")
-def namespace_users(api, private_image):
+def namespace_users(api, private_image, user_factory):
     """A user given the consumer role on the namespace, and one with no role."""
-    consumer, stranger = create_user(api, "consumer"), create_user(api, "stranger")
+    consumer, stranger = user_factory.create("consumer"), user_factory.create("stranger")
     href = namespace_named(api, private_image["namespace"])["pulp_href"]
     body = {"role": CONSUMER, "users": [consumer["username"]]}
     assert api.post(f"{href}add_role/", body).status_code == 201
     return {"consumer": consumer, "stranger": stranger, "namespace_href": href}
 
 
-def test_role_endpoints(api, namespace_users):
+def test_role_endpoints(api, namespace_users, user_factory):
     href = namespace_users["namespace_href"]
     roles = api.ok(api.get(f"{href}list_roles/"))["roles"]
     assert {"role": CONSUMER, "users": [namespace_users["consumer"]["username"]], "groups": []} in [
         {**role, "users": sorted(role["users"])} for role in roles
     ]
-    as_consumer = requests.get(
-        api.url(f"{href}my_permissions/"), auth=namespace_users["consumer"]["auth"], timeout=60
-    )
+    as_consumer = user_factory.api_as(namespace_users["consumer"]).get(f"{href}my_permissions/")
     assert as_consumer.status_code == 200
     assert "container.namespace_pull_containerdistribution" in as_consumer.json()["permissions"]
-    as_stranger = requests.get(api.url(href), auth=namespace_users["stranger"]["auth"], timeout=60)
+    as_stranger = user_factory.api_as(namespace_users["stranger"]).get(href)
     assert as_stranger.status_code == 404
 
-    other = create_user(api, "other")
+    other = user_factory.create("other")
     body = {"role": CONSUMER, "users": [other["username"]]}
     assert api.post(f"{href}add_role/", body).status_code == 201
     assert api.post(f"{href}remove_role/", body).status_code == 201
@@ -368,11 +358,7 @@ def test_a_namespace_consumer_sees_its_private_names_in_the_catalog(
     private_image, namespace_users, pulp_server
 ):
     def names(auth):
-        response = requests.get(
-            f"http://{pulp_server.registry_host}/v2/_catalog?n=100000",
-            auth=TokenAuth(*auth),
-            timeout=60,
-        )
+        response = RegistryClient(pulp_server.registry_host, auth).get("/v2/_catalog?n=100000")
         assert response.status_code == 200, response.text
         return set(response.json()["repositories"])
 
@@ -381,12 +367,12 @@ def test_a_namespace_consumer_sees_its_private_names_in_the_catalog(
     assert name not in names(namespace_users["stranger"]["auth"])
 
 
-def test_namespace_roles_act_on_its_distributions_in_the_rest_api(api, unique):
+def test_namespace_roles_act_on_its_distributions_in_the_rest_api(api, unique, user_factory):
     namespace = unique("nsrest")
     distribution = api.create_distribution(unique("d"), f"{namespace}/app", private=True)
     href = namespace_named(api, namespace)["pulp_href"]
     users = {
-        label: create_user(api, label)
+        label: user_factory.create(label)
         for label in ("consumer", "collaborator", "owner", "stranger")
     }
     for label in ("consumer", "collaborator", "owner"):
@@ -395,9 +381,7 @@ def test_namespace_roles_act_on_its_distributions_in_the_rest_api(api, unique):
         assert api.post(f"{href}add_role/", body).status_code == 201
 
     def as_user(label, method, path, **kwargs):
-        return requests.request(
-            method, api.url(path), auth=users[label]["auth"], timeout=60, **kwargs
-        )
+        return user_factory.api_as(users[label]).request(method, path, **kwargs)
 
     for label in ("consumer", "collaborator", "owner"):
         assert as_user(label, "GET", distribution["pulp_href"]).status_code == 200
@@ -422,23 +406,23 @@ def test_namespace_roles_act_on_its_distributions_in_the_rest_api(api, unique):
 
 
 def test_a_namespace_consumer_pulls_through_a_private_pull_through_distribution(
-    api, pulp_server, upstream_registry, unique
+    api, pulp_server, upstream_registry, unique, user_factory
 ):
     namespace = unique("nspt")
     upstream_name = f"nspt/{unique('img')}"
     push_docker_image(upstream_registry.client(), upstream_name, ["latest"], layer_size=1024)
     pull_through(api, upstream_registry.url, prefix=f"{namespace}/cache", private=True)
-    consumer, stranger = create_user(api, "consumer"), create_user(api, "stranger")
+    consumer, stranger = user_factory.create("consumer"), user_factory.create("stranger")
     href = namespace_named(api, namespace)["pulp_href"]
     body = {"role": CONSUMER, "users": [consumer["username"]]}
     assert api.post(f"{href}add_role/", body).status_code == 201
 
     name = f"{namespace}/cache/{upstream_name}"
     host = pulp_server.registry_host
-    assert Registry(host, auth=stranger["auth"]).manifest(name, "latest").status_code == 401
-    assert Registry(host, auth=consumer["auth"]).manifest(name, "latest").status_code == 200
+    assert RegistryClient(host, stranger["auth"]).manifest(name, "latest").status_code == 401
+    assert RegistryClient(host, consumer["auth"]).manifest(name, "latest").status_code == 200
     # Its cached copy, a private distribution of the namespace, is in the consumer's catalog.
     wait_for_version(api, name, 1)
     for user, listed in ((consumer, True), (stranger, False)):
-        catalog = Registry(host, auth=user["auth"]).get("/v2/_catalog?n=100000")
+        catalog = RegistryClient(host, user["auth"]).get("/v2/_catalog?n=100000")
         assert (name in catalog.json()["repositories"]) is listed

@@ -9,10 +9,9 @@ import time
 import uuid
 
 import pytest
-import requests
 
 from tests.functional.conftest import PULL_THROUGH_MISS_TTL, PULL_THROUGH_TAG_TTL
-from tests.functional.registry_client import TokenAuth, challenge_params
+from tests.functional.registry_client import Challenge, RegistryClient, error_code
 from tests.functional.upstream import (
     MIB,
     CommandFailed,
@@ -26,15 +25,8 @@ from tests.functional.upstream import (
 PT_REMOTES = "remotes/container/pull-through/"
 PT_DISTRIBUTIONS = "distributions/container/pull-through/"
 REPOSITORIES = "repositories/container/container/"
-ACCEPT = ", ".join(
-    (
-        "application/vnd.oci.image.index.v1+json",
-        "application/vnd.oci.image.manifest.v1+json",
-        "application/vnd.docker.distribution.manifest.list.v2+json",
-        "application/vnd.docker.distribution.manifest.v2+json",
-    )
-)
-PASSWORD = "pull-through-pw-1"
+# The registry client under the name tests on other branches import from here.
+Registry = RegistryClient
 
 
 # --- helpers shared by the pull-through tests -------------------------------------------------
@@ -64,30 +56,6 @@ def pull_through(api, upstream_url, prefix=None, remote_fields=None, **fields):
         },
     )
     return api.ok(api.get(task["created_resources"][0]))
-
-
-class Registry:
-    """Raw HTTP to Pulp's registry the way docker talks to it: no credentials at first, then
-    the token dance (anonymously, or as `auth`)."""
-
-    def __init__(self, host, auth=None):
-        self.origin = f"http://{host}"
-        self.session = requests.Session()
-        self.session.auth = TokenAuth(*auth) if auth else TokenAuth()
-
-    def get(self, path, **kwargs):
-        kwargs.setdefault("timeout", 60)
-        return self.session.get(self.origin + path, **kwargs)
-
-    def manifest(self, name, reference, **kwargs):
-        return self.get(f"/v2/{name}/manifests/{reference}", headers={"Accept": ACCEPT}, **kwargs)
-
-    def blob(self, name, digest, **kwargs):
-        return self.get(f"/v2/{name}/blobs/{digest}", **kwargs)
-
-
-def error_code(response):
-    return response.json()["errors"][0]["code"]
 
 
 def repository_named(api, name):
@@ -282,10 +250,8 @@ def test_docker_asking_by_digest_right_after_the_tag_costs_one_upstream_fetch(
     manifest is answered before it is stored, and the GET by digest waits for the stored copy
     instead of fetching it again."""
     name = f"{cache['base_path']}/{image.repository}"
-    registry = Registry(registry_host)
-    head = registry.session.head(
-        f"{registry.origin}/v2/{name}/manifests/latest", headers={"Accept": ACCEPT}, timeout=60
-    )
+    registry = RegistryClient(registry_host)
+    head = registry.manifest(name, "latest", method="HEAD")
     assert head.status_code == 200
     digest = head.headers["Docker-Content-Digest"]
     assert digest == image.digest
@@ -300,7 +266,7 @@ def test_blobs_stream_to_concurrent_raw_clients(cache, image, upstream_registry,
     layer = image.layers[0]
 
     def fetch(_):
-        registry = Registry(registry_host)
+        registry = RegistryClient(registry_host)
         response = registry.blob(name, layer.digest)
         return response.status_code, response.headers.get("Docker-Content-Digest"), sha256(
             response.content
@@ -323,7 +289,7 @@ def test_stale_tag_served_when_upstream_is_down_and_uncached_names_fail(
     distribution = pull_through(api, upstream.url)
     name = f"{distribution['base_path']}/lib/app"
     skopeo_copy(f"{registry_host}/{name}:latest", f"dir:{tmp_path / 'first'}")
-    registry = Registry(registry_host)
+    registry = RegistryClient(registry_host)
     fresh = registry.manifest(name, "latest")
     assert fresh.status_code == 200 and "Warning" not in fresh.headers
 
@@ -354,7 +320,7 @@ def test_stale_tag_served_when_upstream_is_down_and_uncached_names_fail(
 def test_an_upstream_404_is_remembered_briefly(
     api, cache, image, upstream_registry, registry_host
 ):
-    registry = Registry(registry_host)
+    registry = RegistryClient(registry_host)
     name = f"{cache['base_path']}/{image.repository}"
     missing_tag = registry.manifest(name, "no-such-tag")
     assert missing_tag.status_code == 404 and error_code(missing_tag) == "MANIFEST_UNKNOWN"
@@ -377,7 +343,7 @@ def test_a_failed_first_pull_leaves_nothing_that_blocks_the_next(
     distribution = pull_through(api, upstream.url)
     name = f"{distribution['base_path']}/lib/late"
     upstream.stop()
-    registry = Registry(registry_host)
+    registry = RegistryClient(registry_host)
     assert registry.manifest(name, "latest").status_code == 502
     assert repository_named(api, name) is None
     upstream.start()
@@ -419,7 +385,7 @@ def test_names_outside_the_filters_are_unknown_without_asking_upstream(
         upstream_registry.url,
         remote_fields={"includes": [f"{base}/ok*"], "excludes": ["*-beta"]},
     )
-    registry = Registry(registry_host)
+    registry = RegistryClient(registry_host)
     prefix = distribution["base_path"]
     assert registry.manifest(f"{prefix}/{base}/ok", "latest").status_code == 200
     for refused in ("secret", "ok-beta"):
@@ -430,51 +396,35 @@ def test_names_outside_the_filters_are_unknown_without_asking_upstream(
         assert upstream_registry.request_count(f"{base}/{refused}/", method="GET") == 0
 
 
-@pytest.fixture(scope="module")
-def users(api):
-    made = {}
-    for label in ("stranger", "puller"):
-        username = f"{label}-{uuid.uuid4().hex[:8]}"
-        made[label] = api.ok(api.post("users/", {"username": username, "password": PASSWORD}))
-        made[label]["auth"] = (username, PASSWORD)
-    return made
-
-
 def test_public_and_private_pull_through(
-    api, upstream_registry, upstream_repository, registry_host, users, tmp_path
+    api, upstream_registry, upstream_repository, registry_host, users, user_factory, tmp_path
 ):
     image = push_docker_image(
         upstream_registry.client(), upstream_repository, ["latest"], layer_size=4096
     )
     public = pull_through(api, upstream_registry.url)
     private = pull_through(api, upstream_registry.url, private=True)
-    api.ok(
-        api.post(
-            f"{users['puller']['pulp_href']}roles/",
-            {
-                "role": "container.containerpullthroughdistribution_consumer",
-                "content_object": private["pulp_href"],
-            },
-        )
+    user_factory.grant(
+        users["puller"], "container.containerpullthroughdistribution_consumer", private
     )
     public_name = f"{public['base_path']}/{upstream_repository}"
     private_name = f"{private['base_path']}/{upstream_repository}"
 
     # docker: no Authorization header, a 401 challenge, an anonymous token, the request again
-    anonymous = Registry(registry_host).manifest(public_name, "latest")
+    anonymous = RegistryClient(registry_host).manifest(public_name, "latest")
     assert anonymous.status_code == 200
     assert anonymous.history[0].status_code == 401
     assert anonymous.headers["Docker-Content-Digest"] == image.digest
 
     for auth in (None, users["stranger"]["auth"]):
-        refused = Registry(registry_host, auth).manifest(private_name, "latest")
+        refused = RegistryClient(registry_host, auth).manifest(private_name, "latest")
         assert refused.status_code == 401, refused.text
-        params = challenge_params(refused.headers["WWW-Authenticate"])
+        params = Challenge.of(refused).params
         assert params["scope"] == f"repository:{private_name}:pull"
         assert params["error"] == "insufficient_scope"
     assert upstream_registry.request_count(f"/v2/{upstream_repository}/manifests/", "GET") == 1
 
-    puller = Registry(registry_host, users["puller"]["auth"])
+    puller = RegistryClient(registry_host, users["puller"]["auth"])
     assert puller.manifest(private_name, "latest").status_code == 200
     layer = puller.blob(private_name, image.layers[0].digest)
     assert sha256(layer.content) == image.layers[0].digest
@@ -491,9 +441,9 @@ def test_public_and_private_pull_through(
     )["results"][0]
     assert cached_distribution["private"] is True
     for auth in (None, users["stranger"]["auth"]):
-        assert Registry(registry_host, auth).manifest(private_name, "latest").status_code == 401
+        assert RegistryClient(registry_host, auth).manifest(private_name, "latest").status_code == 401
         assert (
-            Registry(registry_host, auth).blob(private_name, image.layers[0].digest).status_code
+            RegistryClient(registry_host, auth).blob(private_name, image.layers[0].digest).status_code
             == 401
         )
     with pytest.raises(CommandFailed):
@@ -519,7 +469,7 @@ def test_upstream_authentication(
     pushed_with_tokens = len(upstream.token_server.requests) if upstream.token_server else 0
     fields = {}
     if with_credentials:
-        fields = dict(zip(("username", "password"), upstream.credentials))
+        fields = dict(zip(("username", "password"), upstream.credentials, strict=True))
     distribution = pull_through(api, upstream.url, remote_fields=fields)
     name = f"{distribution['base_path']}/lib/authed"
     skopeo_copy(f"{registry_host}/{name}:latest", f"dir:{tmp_path / 'copy'}")
@@ -541,6 +491,6 @@ def test_wrong_upstream_credentials_are_a_bad_gateway(api, upstream_registry_fac
     distribution = pull_through(
         api, upstream.url, remote_fields={"username": "upstream-user", "password": "wrong"}
     )
-    answer = Registry(registry_host).manifest(f"{distribution['base_path']}/lib/locked", "latest")
+    answer = RegistryClient(registry_host).manifest(f"{distribution['base_path']}/lib/locked", "latest")
     assert answer.status_code == 502 and error_code(answer) == "UPSTREAM_ERROR"
     assert "username and password" in answer.json()["errors"][0]["message"]

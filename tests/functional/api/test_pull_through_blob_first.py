@@ -9,19 +9,17 @@ import pytest
 
 from tests.functional.api.test_pull_through import (
     REPOSITORIES,
-    Registry,
-    error_code,
     present,
     pull_through,
     sha256,
     versions_of,
     wait_for_version,
 )
+from tests.functional.registry_client import RegistryClient, error_code
 from tests.functional.upstream import MIB, push_docker_image, skopeo_copy
 
 REMOTES = "remotes/container/container/"
 DISTRIBUTIONS = "distributions/container/container/"
-PASSWORD = "blob-first-pw-1"
 
 
 @pytest.fixture(scope="module")
@@ -30,11 +28,9 @@ def registry_host(pulp_server):
 
 
 @pytest.fixture(scope="module")
-def user(api):
+def user(users):
     """A user with no roles at all: public pull-through names are theirs to pull."""
-    username = f"blob-first-{uuid.uuid4().hex[:8]}"
-    api.ok(api.post("users/", {"username": username, "password": PASSWORD}))
-    return username, PASSWORD
+    return users["stranger"]["auth"]
 
 
 def cache_objects(api, name):
@@ -63,7 +59,7 @@ def wait_for_artifact(api, digest, timeout=60):
 
 
 def head(registry, name, digest):
-    return registry.session.head(f"{registry.origin}/v2/{name}/blobs/{digest}", timeout=60)
+    return registry.blob(name, digest, method="HEAD")
 
 
 def test_blobs_alone_create_nothing_and_the_pull_after_does_not_fetch_them_again(
@@ -76,7 +72,7 @@ def test_blobs_alone_create_nothing_and_the_pull_after_does_not_fetch_them_again
     name = f"{distribution['base_path']}/{upstream_repository}"
     before = cache_objects(api, name)
     assert all(named == 0 for named, _ in before.values())
-    anonymous, signed_in = Registry(registry_host), Registry(registry_host, user)
+    anonymous, signed_in = RegistryClient(registry_host), RegistryClient(registry_host, user)
     first, second = image.layers
 
     for registry, layer in ((anonymous, first), (signed_in, second)):
@@ -137,7 +133,7 @@ def test_a_blob_upstream_does_not_have_creates_nothing(
     name = f"{distribution['base_path']}/{upstream_repository}"
     before = cache_objects(api, name)
     missing = "sha256:" + sha256(uuid.uuid4().bytes).split(":")[1]
-    for registry in (Registry(registry_host), Registry(registry_host, user)):
+    for registry in (RegistryClient(registry_host), RegistryClient(registry_host, user)):
         answered = registry.blob(name, missing)
         assert answered.status_code == 404, answered.text
         assert error_code(answered) == "BLOB_UNKNOWN"

@@ -2,45 +2,28 @@
 
 import uuid
 
-import requests
-
-from tests.functional.api.test_pull_through import Registry, pull_through, wait_for_version
-from tests.functional.registry_client import TokenAuth
+from tests.functional.api.test_pull_through import pull_through, wait_for_version
+from tests.functional.registry_client import RegistryClient
 from tests.functional.upstream import push_docker_image
 
-PASSWORD = "catalog-pass-123"
 
-
-def catalog(pulp_server, auth=()):
-    response = requests.get(
-        f"http://{pulp_server.registry_host}/v2/_catalog?n=100000",
-        auth=TokenAuth(*auth),
-        timeout=60,
-    )
+def catalog(pulp_server, auth=None):
+    response = RegistryClient(pulp_server.registry_host, auth).get("/v2/_catalog?n=100000")
     assert response.status_code == 200, response.text
     return set(response.json()["repositories"])
 
 
-def test_private_pull_through_names_in_the_catalog(api, pulp_server, upstream_registry):
+def test_private_pull_through_names_in_the_catalog(
+    api, pulp_server, upstream_registry, users, user_factory
+):
     upstream_name = f"catalog/{uuid.uuid4().hex[:8]}"
     push_docker_image(upstream_registry.client(), upstream_name, ["latest"], layer_size=4096)
     private = pull_through(api, upstream_registry.url, private=True)
-    users = {}
-    for label in ("stranger", "puller"):
-        username = f"{label}-{uuid.uuid4().hex[:8]}"
-        users[label] = api.ok(api.post("users/", {"username": username, "password": PASSWORD}))
-        users[label]["auth"] = (username, PASSWORD)
-    api.ok(
-        api.post(
-            f"{users['puller']['pulp_href']}roles/",
-            {
-                "role": "container.containerpullthroughdistribution_consumer",
-                "content_object": private["pulp_href"],
-            },
-        )
+    user_factory.grant(
+        users["puller"], "container.containerpullthroughdistribution_consumer", private
     )
     name = f"{private['base_path']}/{upstream_name}"
-    puller = Registry(pulp_server.registry_host, users["puller"]["auth"])
+    puller = RegistryClient(pulp_server.registry_host, users["puller"]["auth"])
     assert puller.manifest(name, "latest").status_code == 200
     wait_for_version(api, name, 1)
 

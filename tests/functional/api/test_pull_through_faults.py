@@ -10,12 +10,8 @@ import time
 import pytest
 import requests
 
-from tests.functional.api.test_pull_through import (
-    Registry,
-    error_code,
-    pull_through,
-    sha256,
-)
+from tests.functional.api.test_pull_through import pull_through, sha256
+from tests.functional.registry_client import RegistryClient, error_code
 from tests.functional.upstream import MIB, CommandFailed, push_docker_image, skopeo_copy
 
 
@@ -119,7 +115,7 @@ def test_wrong_bytes_upstream_are_never_stored_or_served_whole(
 
     with pytest.raises(CommandFailed):
         skopeo_copy(f"{host}/{name}:latest", f"dir:{tmp_path / 'copy'}")
-    registry = Registry(host)
+    registry = RegistryClient(host)
     for _ in range(2):
         body = read_all(registry.blob(name, layer.digest, stream=True))
         assert body is None or sha256(body) != layer.digest and len(body) < layer.size
@@ -143,7 +139,7 @@ def test_an_upstream_killed_mid_blob_fails_that_pull_and_stores_nothing(
     proxy = proxies(upstream.port, rate=8 * MIB)
     distribution = pull_through(api, proxy.url)
     name = f"{distribution['base_path']}/lib/big"
-    registry = Registry(pulp_server.registry_host)
+    registry = RegistryClient(pulp_server.registry_host)
     assert registry.manifest(name, "latest").status_code == 200
 
     response = registry.blob(name, layer.digest, stream=True)
@@ -176,13 +172,13 @@ def test_a_client_leaving_mid_blob_does_not_stop_the_others(
     distribution = pull_through(api, proxy.url)
     name = f"{distribution['base_path']}/lib/shared"
     host = pulp_server.registry_host
-    assert Registry(host).manifest(name, "latest").status_code == 200
+    assert RegistryClient(host).manifest(name, "latest").status_code == 200
 
-    leaving = Registry(host).blob(name, layer.digest, stream=True)  # starts the fetch
+    leaving = RegistryClient(host).blob(name, layer.digest, stream=True)  # starts the fetch
     assert leaving.status_code == 200
     staying = {}
     reader = threading.Thread(
-        target=lambda: staying.update(body=Registry(host).blob(name, layer.digest).content)
+        target=lambda: staying.update(body=RegistryClient(host).blob(name, layer.digest).content)
     )
     reader.start()
     first = next(leaving.iter_content(MIB))
@@ -194,7 +190,7 @@ def test_a_client_leaving_mid_blob_does_not_stop_the_others(
     while artifact_count(api, layer.digest) == 0 and time.monotonic() < deadline:
         time.sleep(0.2)
     assert artifact_count(api, layer.digest) == 1
-    assert sha256(Registry(host).blob(name, layer.digest).content) == layer.digest
+    assert sha256(RegistryClient(host).blob(name, layer.digest).content) == layer.digest
     assert upstream.request_count(f"/blobs/{layer.digest}", method="GET") == 1
 
 
@@ -204,7 +200,7 @@ def test_an_upstream_that_does_not_answer_is_a_timeout(api, proxies, pulp_server
         api, silent.url, remote_fields={"total_timeout": 2.0, "sock_read_timeout": 2.0}
     )
     started = time.monotonic()
-    answer = Registry(pulp_server.registry_host).manifest(
+    answer = RegistryClient(pulp_server.registry_host).manifest(
         f"{distribution['base_path']}/lib/app", "latest"
     )
     assert answer.status_code == 504, answer.text
@@ -232,7 +228,7 @@ def test_an_upstream_rate_limiting_is_passed_on_with_retry_after(api, pulp_serve
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}"
         distribution = pull_through(api, url)
-        answer = Registry(pulp_server.registry_host).manifest(
+        answer = RegistryClient(pulp_server.registry_host).manifest(
             f"{distribution['base_path']}/lib/app", "latest"
         )
         assert answer.status_code == 429, answer.text

@@ -20,6 +20,7 @@ import requests
 from tests.functional.api.test_pull import new_name, serve, sha256
 from tests.functional.conftest import CONTENT_WORKERS
 from tests.functional.pulp import PulpAPI
+from tests.functional.registry_client import RegistryClient
 from tests.functional.upstream import (
     MIB,
     push_docker_image,
@@ -37,24 +38,14 @@ ANONYMOUS = ("", "")
 UNKNOWN_DIGEST = "sha256:" + "0" * 64
 
 
-class Registry:
-    """requests against the registry's origin; every response must carry the API version."""
+class Registry(RegistryClient):
+    """Requests sent as they are, with the `auth` each one names (none by default); every
+    response must carry the API version."""
 
-    def __init__(self, host):
-        self.origin = f"http://{host}"
-
-    def request(self, method, path, *, auth=None, headers=None, **kwargs):
-        response = requests.request(
-            method, self.origin + path, auth=auth, headers=headers, timeout=60, **kwargs
-        )
+    def request(self, method, path, *, auth=None, **kwargs):
+        response = super().request(method, path, auth=auth, **kwargs)
         assert response.headers.get(API_VERSION[0]) == API_VERSION[1], (method, path)
         return response
-
-    def get(self, path, **kwargs):
-        return self.request("GET", path, **kwargs)
-
-    def head(self, path, **kwargs):
-        return self.request("HEAD", path, **kwargs)
 
 
 def assert_error(response, status, code):
@@ -136,19 +127,17 @@ def test_wrong_password_is_refused_even_after_a_good_one(registry, pulp_server, 
     assert_error(registry.get(path, headers={"Authorization": "Basic !!"}), 401, "UNAUTHORIZED")
 
 
-def test_basic_checks_are_cached(api, registry, pulp_server, content):
+def test_basic_checks_are_cached(registry, pulp_server, content, user_factory):
     """A password check costs ~0.2-0.4 s of CPU; a pull of many blobs must not pay it each time.
 
     Each content app process logs a full check; eleven GETs with the same credentials make at
     most one per process (they are remembered for a minute).
     """
-    username, password = new_name("cached-"), "cached-pass-123"
-    api.ok(api.post("users/", {"username": username, "password": password}))
+    username, password = user_factory.create("cached")["auth"]
     path = f"/v2/{content['immediate']}/manifests/docker"
-    with requests.Session() as session:
-        session.auth = (username, password)
-        for _ in range(11):
-            assert session.get(registry.origin + path, timeout=60).status_code == 200
+    client = RegistryClient(registry.origin)
+    for _ in range(11):
+        assert client.get(path, auth=(username, password)).status_code == 200
     full_checks = pulp_server.log("content").count(f"credentials of user {username!r} checked")
     assert 1 <= full_checks <= CONTENT_WORKERS, full_checks
 
@@ -165,19 +154,7 @@ def test_anonymous_pull_of_a_public_distribution(registry, content):
 # --- private distributions -------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def users(api):
-    """Two users: one without any role, one with the consumer role on nothing yet."""
-    password = "registry-pass-123"
-    made = {}
-    for label in ("stranger", "puller"):
-        username = new_name(f"{label}-")
-        made[label] = api.ok(api.post("users/", {"username": username, "password": password}))
-        made[label]["auth"] = (username, password)
-    return made
-
-
-def test_private_distribution_access(api, registry, pulp_server, content, users):
+def test_private_distribution_access(registry, pulp_server, content, users, user_factory):
     private = content["private"]
     path = f"/v2/{private['base_path']}/manifests/docker"
     for auth in (None, ANONYMOUS):
@@ -187,13 +164,7 @@ def test_private_distribution_access(api, registry, pulp_server, content, users)
     assert_error(registry.get(path, auth=users["stranger"]["auth"]), 403, "DENIED")
     assert registry.get(path, auth=("admin", pulp_server.admin_password)).status_code == 200
 
-    api.ok(
-        api.post(
-            f"{users['puller']['pulp_href']}roles/",
-            {"role": "container.containerdistribution_consumer",
-             "content_object": private["pulp_href"]},
-        )
-    )  # fmt: skip
+    user_factory.grant(users["puller"], "container.containerdistribution_consumer", private)
     digest = content["images"]["docker"].digest
     for sub_path in ("manifests/docker", f"manifests/{digest}", "tags/list"):
         granted = registry.get(f"/v2/{private['base_path']}/{sub_path}",
@@ -364,9 +335,7 @@ def test_streamed_blob_answers_with_our_headers_only(api, registry, upstream_reg
     image = push_docker_image(upstream_registry.client(), name, ["h"], layer_size=64 * 1024)
     _, _, on_demand = serve(api, upstream_registry, name, "on_demand", f"{name}/on-demand")
     layer = image.layers[0]
-    upstream = requests.get(
-        f"{upstream_registry.url}/v2/{name}/blobs/{layer.digest}", timeout=60
-    ).headers
+    upstream = upstream_registry.client().blob(name, layer.digest).headers
     streamed = registry.get(f"/v2/{on_demand['base_path']}/blobs/{layer.digest}")
     assert streamed.status_code == 200
     assert sha256(streamed.content) == layer.digest

@@ -11,13 +11,9 @@ import time
 import pytest
 
 from tests.functional.api.test_pull import copied_manifest_digest, sha256
-from tests.functional.api.test_pull_through import (
-    Registry,
-    error_code,
-    pull_through,
-    wait_for_content,
-)
+from tests.functional.api.test_pull_through import pull_through, wait_for_content
 from tests.functional.api.test_sync import content, create_remote, digests, latest, sync, tags_of
+from tests.functional.registry_client import RegistryClient, error_code
 from tests.functional.upstream import push_docker_image, push_oci_index, skopeo_copy
 
 ORPHANS = "/pulp/api/v3/orphans/cleanup/"
@@ -189,7 +185,7 @@ def test_orphan_cleanup_removes_whole_indexes_and_keeps_shared_children(
     # the same amd64 image, tagged on its own in a second upstream repository
     other = f"{upstream_repository}-amd64"
     for blob in amd64.blobs:
-        data = client.get_blob(upstream_repository, blob.digest).content
+        data = client.blob(upstream_repository, blob.digest).content
         client.upload_blob(other, blob.digest, data, blob.size)
     client.put_manifest(other, "amd64", amd64.manifest, amd64.media_type)
 
@@ -271,7 +267,7 @@ def test_reclaimed_immediate_blobs_answer_blob_unknown_and_manifests_still_answe
     repository, distribution = serve(
         api, unique, upstream_registry, upstream_repository, "immediate"
     )
-    registry = Registry(pulp_server.registry_host)
+    registry = RegistryClient(pulp_server.registry_host)
     name = distribution["base_path"]
 
     reclaim(api, repository)
@@ -288,7 +284,7 @@ def test_reclaimed_immediate_blobs_answer_blob_unknown_and_manifests_still_answe
         assert response.status_code == 404, response.text
         assert error_code(response) == "BLOB_UNKNOWN"
         assert response.json()["errors"][0]["detail"]["digest"] == blob.digest
-        head = registry.session.head(f"{registry.origin}/v2/{name}/blobs/{blob.digest}")
+        head = registry.blob(name, blob.digest, method="HEAD")
         assert head.status_code == 404
     assert upstream_fetches(upstream_registry, image) == fetched
 

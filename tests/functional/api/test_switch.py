@@ -14,8 +14,8 @@ import uuid
 import pytest
 
 from tests.functional.api.test_pull import copied_manifest_digest, sha256
-from tests.functional.api.test_pull_through import Registry, error_code
 from tests.functional.api.test_sync import create_remote, latest, sync
+from tests.functional.registry_client import RegistryClient, error_code
 from tests.functional.upstream import (
     CommandFailed,
     push_docker_image,
@@ -104,7 +104,7 @@ def test_blobs_of_the_manifest_served_before_a_switch_stay_servable(
     api, pulp_server, two_images
 ):
     (old, new), (first, second), distribution = two_images
-    registry = Registry(pulp_server.registry_host)
+    registry = RegistryClient(pulp_server.registry_host)
     name = distribution["base_path"]
     assert registry.manifest(name, "app").content == old.manifest
 
@@ -125,7 +125,7 @@ def test_a_switch_serves_nothing_the_distribution_never_served(
     api, unique, pulp_server, upstream_registry, two_images
 ):
     (old, new), (first, second), distribution = two_images
-    registry = Registry(pulp_server.registry_host)
+    registry = RegistryClient(pulp_server.registry_host)
     name = distribution["base_path"]
 
     # new's repository was never served here: its blobs are unknown to this name
@@ -151,7 +151,7 @@ def test_an_index_pulled_across_a_switch_of_pinned_versions_stays_whole(
     distribution = api.create_distribution(
         unique("dist"), f"switch/{unique('d')}", repository_version=first_version
     )
-    registry = Registry(pulp_server.registry_host)
+    registry = RegistryClient(pulp_server.registry_host)
     name = distribution["base_path"]
     assert registry.manifest(name, "app").content == index.manifest
 
@@ -176,7 +176,7 @@ def test_a_pull_across_a_new_latest_version_of_the_repository_stays_whole(
     distribution = api.create_distribution(
         unique("dist"), f"switch/{unique('d')}", repository=repository["pulp_href"]
     )
-    registry = Registry(pulp_server.registry_host)
+    registry = RegistryClient(pulp_server.registry_host)
     name = distribution["base_path"]
     assert registry.manifest(name, "app").content == old.manifest
 
@@ -201,7 +201,7 @@ def test_retain_repo_versions_keeps_a_version_switched_away_from_during_the_grac
     distribution = api.create_distribution(
         unique("dist"), f"switch/{unique('d')}", repository_version=version_1
     )
-    registry = Registry(pulp_server.registry_host)
+    registry = RegistryClient(pulp_server.registry_host)
     name = distribution["base_path"]
     assert registry.manifest(name, "app").content == first.manifest
     push_docker_image(client, upstream_repository, ["app"], seed="second")

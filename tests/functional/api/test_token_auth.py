@@ -14,16 +14,13 @@ from urllib.parse import urlsplit
 
 import jwt
 import pytest
-import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from tests.functional.api.test_pull import new_name, serve
 from tests.functional.pulp import PulpProcess
-from tests.functional.registry_client import TokenAuth, challenge_params
+from tests.functional.registry_client import Challenge, RegistryClient, bearer
 from tests.functional.upstream import CommandFailed, push_docker_image, skopeo_copy
-
-PASSWORD = "token-pass-123"
 
 
 @pytest.fixture(scope="module")
@@ -39,23 +36,12 @@ def images(api, upstream_registry):
 
 
 @pytest.fixture(scope="module")
-def users(api, images):
+def users(users, user_factory, images):
     """A user with no role, and one given the consumer role on the private distribution."""
-    made = {}
-    for label in ("stranger", "puller"):
-        username = new_name(f"{label}-")
-        made[label] = api.ok(api.post("users/", {"username": username, "password": PASSWORD}))
-        made[label]["auth"] = (username, PASSWORD)
-    api.ok(
-        api.post(
-            f"{made['puller']['pulp_href']}roles/",
-            {
-                "role": "container.containerdistribution_consumer",
-                "content_object": images["private"]["pulp_href"],
-            },
-        )
+    user_factory.grant(
+        users["puller"], "container.containerdistribution_consumer", images["private"]
     )
-    return made
+    return users
 
 
 @pytest.fixture(scope="module")
@@ -69,11 +55,8 @@ def service(pulp_server):
 
 
 def token_for(origin, service, *scopes, auth=None):
-    response = requests.get(
-        f"{origin}/token",
-        params=[("service", service)] + [("scope", s) for s in scopes],
-        auth=auth,
-        timeout=60,
+    response = RegistryClient(origin).get(
+        "/token", params=[("service", service)] + [("scope", s) for s in scopes], auth=auth
     )
     assert response.status_code == 200, response.text
     return response.json()
@@ -84,15 +67,17 @@ def claims_of(token):
 
 
 def get(origin, path, token=None, **kwargs):
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return requests.get(origin + path, headers=headers, timeout=60, **kwargs)
+    """One request as it is: with `token`, or without any Authorization."""
+    headers = bearer(token) if token else {}
+    return RegistryClient(origin).get(path, headers=headers, authenticate=False, **kwargs)
 
 
 def assert_challenge(response, scope=None, error=None):
     assert response.status_code == 401, response.text
     assert response.json()["errors"][0]["code"] == "UNAUTHORIZED"
-    params = challenge_params(response.headers["WWW-Authenticate"])
-    assert params is not None, response.headers["WWW-Authenticate"]
+    challenge = Challenge.of(response)
+    assert challenge.scheme == "bearer", response.headers["WWW-Authenticate"]
+    params = challenge.params
     assert params["realm"].endswith("/token")
     assert params.get("scope") == scope
     assert params.get("error") == error
@@ -136,29 +121,21 @@ def test_nothing_more_than_asked(origin, service, images, pulp_server):
 
 
 def test_token_endpoint_bad_requests(origin, service, images):
-    missing = requests.get(f"{origin}/token", params={"scope": "repository:a:pull"}, timeout=60)
+    missing = get(origin, "/token", params={"scope": "repository:a:pull"})
     assert missing.status_code == 400
     assert "service" in missing.json()["errors"][0]["message"]
-    other = requests.get(f"{origin}/token", params={"service": "elsewhere"}, timeout=60)
+    other = get(origin, "/token", params={"service": "elsewhere"})
     assert other.status_code == 400
-    bad_scope = requests.get(
-        f"{origin}/token", params={"service": service, "scope": "nonsense"}, timeout=60
-    )
+    bad_scope = get(origin, "/token", params={"service": service, "scope": "nonsense"})
     assert bad_scope.status_code == 400
-    wrong = requests.get(
-        f"{origin}/token", params={"service": service}, auth=("admin", "nope"), timeout=60
-    )
+    registry = RegistryClient(origin)
+    wrong = registry.get("/token", params={"service": service}, auth=("admin", "nope"))
     assert wrong.status_code == 401
     assert wrong.headers["WWW-Authenticate"].startswith("Basic ")
-    nul_scope = requests.get(
-        f"{origin}/token", params={"service": service, "scope": "repository:a\x00:pull"},
-        timeout=60,
-    )
+    nul_scope = get(origin, "/token", params={"service": service, "scope": "repository:a\x00:pull"})
     assert nul_scope.status_code == 400
     assert nul_scope.json()["errors"][0]["code"] == "TOKEN_REQUEST_INVALID"
-    nul_user = requests.get(
-        f"{origin}/token", params={"service": service}, auth=("ad\x00min", "x"), timeout=60
-    )
+    nul_user = registry.get("/token", params={"service": service}, auth=("ad\x00min", "x"))
     assert nul_user.status_code == 401
     assert nul_user.json()["errors"][0]["code"] == "UNAUTHORIZED"
 
@@ -181,19 +158,14 @@ def test_every_request_without_a_token_is_challenged(origin, images):
     assert_challenge(get(origin, f"/v2/{name}/manifests/latest"), f"repository:{name}:pull")
     assert_challenge(get(origin, f"/v2/{name}/tags/list"), f"repository:{name}:pull")
     assert_challenge(get(origin, "/v2/_catalog"), "registry:catalog:*")
-    basic = requests.get(f"{origin}/v2/{name}/tags/list", auth=("admin", "x"), timeout=60)
+    basic = RegistryClient(origin).get(f"/v2/{name}/tags/list", auth=("admin", "x"))
     assert_challenge(basic, f"repository:{name}:pull")
 
 
 def test_anonymous_pull_of_a_public_distribution_without_authorization(origin, images):
     """What docker does: no Authorization header, then the token dance, anonymously."""
     name = images["public"]
-    response = requests.get(
-        f"{origin}/v2/{name}/manifests/latest",
-        auth=TokenAuth(),
-        timeout=60,
-        headers={"Accept": images["image"].media_type},
-    )
+    response = RegistryClient(origin).manifest(name, "latest", accept=[images["image"].media_type])
     assert response.status_code == 200
     assert response.headers["Docker-Content-Digest"] == images["image"].digest
     assert response.history[0].status_code == 401
@@ -203,15 +175,11 @@ def test_private_distribution(origin, service, images, users, pulp_server):
     name = images["private"]["base_path"]
     path = f"/v2/{name}/manifests/latest"
     scope = f"repository:{name}:pull"
-    assert_challenge(
-        requests.get(origin + path, auth=TokenAuth(), timeout=60), scope, "insufficient_scope"
-    )
-    stranger = TokenAuth(*users["stranger"]["auth"])
-    assert_challenge(
-        requests.get(origin + path, auth=stranger, timeout=60), scope, "insufficient_scope"
-    )
+    assert_challenge(RegistryClient(origin).get(path), scope, "insufficient_scope")
+    stranger = RegistryClient(origin, users["stranger"]["auth"])
+    assert_challenge(stranger.get(path), scope, "insufficient_scope")
     for auth in (users["puller"]["auth"], ("admin", pulp_server.admin_password)):
-        assert requests.get(origin + path, auth=TokenAuth(*auth), timeout=60).status_code == 200
+        assert RegistryClient(origin, auth).get(path).status_code == 200
 
 
 def test_a_token_for_one_name_is_refused_on_another(origin, service, images, pulp_server):
@@ -232,7 +200,7 @@ def test_a_token_for_one_name_is_refused_on_another(origin, service, images, pul
 
 def test_catalog_is_filtered_per_user(origin, images, users, pulp_server):
     def names(*auth):
-        response = requests.get(f"{origin}/v2/_catalog?n=100000", auth=TokenAuth(*auth), timeout=60)
+        response = RegistryClient(origin, auth or None).get("/v2/_catalog?n=100000")
         assert response.status_code == 200, response.text
         return set(response.json()["repositories"])
 
@@ -381,12 +349,11 @@ def _token_from(source_ip, origin, service, username, password):
 
 
 def test_password_guessing_is_slowed_per_user_without_locking_the_user_out(
-    api, origin, service
+    origin, service, user_factory
 ):
     """After 10 failures a user name's wrong passwords are answered 429 after a delay, from
     any address; the right password still works."""
-    username = new_name("guessed-")
-    api.ok(api.post("users/", {"username": username, "password": PASSWORD}))
+    username, password = user_factory.create("guessed")["auth"]
     for attempt in range(10):
         status, _, _ = _token_from(f"127.0.3.{attempt + 1}", origin, service, username, "x")
         assert status == 401, attempt
@@ -394,25 +361,24 @@ def test_password_guessing_is_slowed_per_user_without_locking_the_user_out(
     assert status == 429
     assert 0 < int(headers["Retry-After"]) <= 60
     assert took >= 1.9  # CONTAINER_LOGIN_FAILURE_DELAY, 2 s by default
-    status, _, _ = _token_from("127.0.3.51", origin, service, username, PASSWORD)
+    status, _, _ = _token_from("127.0.3.51", origin, service, username, password)
     assert status == 200
 
 
 def test_an_address_that_fails_too_often_is_refused_for_a_while(
-    api, origin, service, pulp_server
+    origin, service, pulp_server, user_factory
 ):
     """20 failures from one address, whatever the user names: that address is refused 429
     with Retry-After, even with right credentials; other addresses are not."""
-    username = new_name("victim-")
-    api.ok(api.post("users/", {"username": username, "password": PASSWORD}))
+    username, password = user_factory.create("victim")["auth"]
     for attempt in range(20):
         status, _, _ = _token_from(
             "127.0.4.1", origin, service, new_name(f"nobody{attempt}-"), "x"
         )
         assert status == 401, attempt
-    status, headers, _ = _token_from("127.0.4.1", origin, service, username, PASSWORD)
+    status, headers, _ = _token_from("127.0.4.1", origin, service, username, password)
     assert status == 429
     assert 0 < int(headers["Retry-After"]) <= 60
-    status, _, _ = _token_from("127.0.4.2", origin, service, username, PASSWORD)
+    status, _, _ = _token_from("127.0.4.2", origin, service, username, password)
     assert status == 200
     assert f"login of '{username}' from 127.0.4.1 refused" in pulp_server.log("content")

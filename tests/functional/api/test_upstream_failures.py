@@ -16,8 +16,9 @@ import pytest
 import requests
 
 from tests.functional.api.test_pull import new_name, serve
-from tests.functional.api.test_pull_through import Registry, error_code, pull_through
+from tests.functional.api.test_pull_through import pull_through
 from tests.functional.conftest import UPSTREAM_READ_TIMEOUT
+from tests.functional.registry_client import RegistryClient, error_code
 from tests.functional.upstream.scripted import Answer, ScriptedRegistry
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -109,7 +110,7 @@ def test_a_blob_cut_upstream_breaks_the_client_connection_and_is_not_stored(
     got the first half twice under a 200 with the right Content-Length and digest header."""
     name, base_path, layer = _served(api, upstream, policy)
     _layer_answer(upstream, name, layer).truncate_after = HALF
-    registry = Registry(pulp_server.registry_host)
+    registry = RegistryClient(pulp_server.registry_host)
     before = upstream.count("GET", _blob_path(name, layer.digest))
 
     status, body = _fetch(registry, base_path, layer.digest)
@@ -125,7 +126,7 @@ def test_a_range_past_the_cut_breaks_the_connection_and_one_before_it_is_right_o
 ):
     name, base_path, layer = _served(api, upstream, "on_demand")
     _layer_answer(upstream, name, layer).truncate_after = HALF
-    registry = Registry(pulp_server.registry_host)
+    registry = RegistryClient(pulp_server.registry_host)
 
     status, body = _fetch(registry, base_path, layer.digest, Range=f"bytes={HALF + 10}-")
     assert status == 206
@@ -142,7 +143,7 @@ def test_the_blob_is_served_and_stored_once_upstream_sends_it_whole(api, pulp_se
     name, base_path, layer = _served(api, upstream, "on_demand")
     answer = _layer_answer(upstream, name, layer)
     answer.truncate_after = HALF
-    registry = Registry(pulp_server.registry_host)
+    registry = RegistryClient(pulp_server.registry_host)
     assert _fetch(registry, base_path, layer.digest) == (200, None)
 
     answer.truncate_after = None
@@ -155,7 +156,7 @@ def test_an_on_demand_blob_whose_upstream_stalls_midway_breaks_the_connection(
 ):
     name, base_path, layer = _served(api, upstream, "on_demand")
     _layer_answer(upstream, name, layer).stall_after = HALF
-    registry = Registry(pulp_server.registry_host)
+    registry = RegistryClient(pulp_server.registry_host)
     before = upstream.count("GET", _blob_path(name, layer.digest))
 
     started = time.monotonic()
@@ -170,7 +171,7 @@ def test_an_on_demand_blob_whose_upstream_stalls_midway_breaks_the_connection(
 def test_an_on_demand_blob_of_a_dead_upstream_is_a_quick_504(api, pulp_server, upstream):
     name, base_path, layer = _served(api, upstream, "on_demand")
     _layer_answer(upstream, name, layer).hang = True
-    registry = Registry(pulp_server.registry_host)
+    registry = RegistryClient(pulp_server.registry_host)
     before = upstream.count("GET", _blob_path(name, layer.digest))
 
     started = time.monotonic()
@@ -191,7 +192,7 @@ def test_a_pull_through_manifest_of_a_dead_upstream_is_a_quick_504(api, pulp_ser
     distribution = pull_through(api, upstream.url)
 
     started = time.monotonic()
-    answer = Registry(pulp_server.registry_host).manifest(
+    answer = RegistryClient(pulp_server.registry_host).manifest(
         f"{distribution['base_path']}/{name}", "latest"
     )
 
@@ -208,7 +209,7 @@ def test_a_pull_through_blob_of_a_dead_upstream_is_a_quick_504(api, pulp_server,
     distribution = pull_through(api, upstream.url)
 
     started = time.monotonic()
-    answer = Registry(pulp_server.registry_host).blob(
+    answer = RegistryClient(pulp_server.registry_host).blob(
         f"{distribution['base_path']}/{name}", layer.digest
     )
 

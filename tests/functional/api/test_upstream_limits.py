@@ -4,7 +4,8 @@ import hashlib
 import json
 
 from tests.functional.api.test_pull import new_name, sync
-from tests.functional.api.test_pull_through import Registry, error_code, pull_through
+from tests.functional.api.test_pull_through import pull_through
+from tests.functional.registry_client import RegistryClient, error_code
 from tests.functional.upstream.scripted import Answer, ScriptedRegistry
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -63,7 +64,7 @@ def _refused_by_sync_and_pull_through(api, pulp_server, upstream_registry):
     assert api.ok(api.get(repository["pulp_href"]))["latest_version_href"].endswith("/0/")
 
     cache = pull_through(api, upstream_registry.url)
-    registry = Registry(pulp_server.registry_host)
+    registry = RegistryClient(pulp_server.registry_host)
     answer = registry.manifest(f"{cache['base_path']}/{name}", "huge")
     assert answer.status_code == 502
     assert error_code(answer) == "UPSTREAM_ERROR"

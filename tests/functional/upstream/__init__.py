@@ -4,8 +4,8 @@ Fixtures live in ``fixtures.py``; a conftest imports them with
 ``from tests.functional.upstream.fixtures import *``.
 """
 
+from tests.functional.registry_client import Challenge, RegistryClient, RegistryClientError
 from tests.functional.upstream.cli import CommandFailed, Podman, skopeo, skopeo_copy, skopeo_inspect
-from tests.functional.upstream.client import Challenge, RegistryClient, RegistryClientError
 from tests.functional.upstream.images import (
     AMD64,
     ARM64,

@@ -15,8 +15,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.functional.upstream import media_types
-from tests.functional.upstream.client import RegistryClient
+from tests.functional import media_types
+from tests.functional.registry_client import RegistryClient
 from tests.functional.upstream.layers import DEFAULT_LAYER_SIZE, build_layer
 
 DEFAULT_TAGS = ("v1.0", "v1.1", "v2.0-rc", "latest")

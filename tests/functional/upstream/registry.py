@@ -19,7 +19,7 @@ from pathlib import Path
 import requests
 import yaml
 
-from tests.functional.upstream.client import RegistryClient
+from tests.functional.registry_client import RegistryClient
 from tests.functional.upstream.token_server import TokenServer
 
 try:
@@ -131,7 +131,7 @@ class UpstreamRegistry:
         """A RegistryClient for this registry, with the default credentials unless given."""
         if username is None and self.credentials:
             username, password = self.credentials
-        return RegistryClient(self.url, username, password)
+        return RegistryClient(self.url, (username, password) if username is not None else None)
 
     # --- lifecycle -------------------------------------------------------------------------
 

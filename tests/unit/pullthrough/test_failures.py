@@ -1,7 +1,5 @@
 """The one mapping of upstream failures to registry errors, and its round trip through a lease."""
 
-import asyncio
-
 import pytest
 from aiohttp import ClientConnectionError, ClientPayloadError, ClientResponseError
 from pulpcore.plugin.exceptions import DigestValidationError, TimeoutException
@@ -43,7 +41,7 @@ def test_credentials_refused_say_so():
 @pytest.mark.parametrize(
     "exc, code, http_status",
     [
-        (asyncio.TimeoutError(), "UPSTREAM_TIMEOUT", 504),
+        (TimeoutError(), "UPSTREAM_TIMEOUT", 504),
         (TimeoutException("http://x"), "UPSTREAM_TIMEOUT", 504),
         (ClientConnectionError("Connection refused"), "UPSTREAM_ERROR", 502),
         (ConnectionResetError("reset"), "UPSTREAM_ERROR", 502),

@@ -98,7 +98,7 @@ def test_a_moved_tag_pointing_at_a_manifest_pulp_holds_is_not_fetched_again():
         lambda method, ref: (429, {"Retry-After": "30"}, b""),
         lambda method, ref: (401, {}, b""),
         lambda method, ref: (_ for _ in ()).throw(ClientConnectionError("refused")),
-        lambda method, ref: (_ for _ in ()).throw(asyncio.TimeoutError()),
+        lambda method, ref: (_ for _ in ()).throw(TimeoutError()),
     ],
     ids=["503", "500", "429", "401", "refused", "timeout"],
 )
@@ -124,7 +124,7 @@ def test_a_stale_tag_is_served_with_a_warning_when_upstream_fails(failure):
             502,
         ),
         (
-            lambda method, ref: (_ for _ in ()).throw(asyncio.TimeoutError()),
+            lambda method, ref: (_ for _ in ()).throw(TimeoutError()),
             "UPSTREAM_TIMEOUT",
             504,
         ),

@@ -11,7 +11,6 @@ from pulp_container.app.oci.manifest import parse_manifest
 from pulp_container.app.upstream import plan
 from tests.unit.oci import manifests as m
 
-
 HEX = "ab" * 32
 OTHER = "cd" * 32
 SELECTED = f"sha256:{HEX}"

@@ -2,9 +2,10 @@
 
 import pytest
 
+from tests.functional.clients.buildah import Buildah
 from tests.functional.clients.docker import DockerDaemon
 
-__all__ = ["dockerd", "docker"]
+__all__ = ["dockerd", "docker", "buildah"]
 
 
 @pytest.fixture(scope="session")
@@ -23,3 +24,11 @@ def docker(dockerd, tmp_path_factory):
     client = dockerd.client(tmp_path_factory.mktemp("docker-config"))
     yield client
     client("image", "prune", "--all", "--force", check=False)
+
+
+@pytest.fixture
+def buildah(tmp_path_factory):
+    """A buildah with a private vfs storage root, removed after the test."""
+    client = Buildah(tmp_path_factory.mktemp("buildah"))
+    yield client
+    client.cleanup()

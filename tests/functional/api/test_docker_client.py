@@ -1,6 +1,6 @@
 """Pull with Docker (a private dockerd from Debian's docker.io): synced images by tag and by
-digest, a pull-through cache, and a private distribution after ``docker login`` with the
-registry's token authentication. Every pulled image's ``RepoDigests`` must name the digest
+digest, a pull-through cache, and a private distribution after ``docker login``, with the
+registry's token authentication and with HTTP Basic (``TOKEN_AUTH_DISABLED``). Every pulled image's ``RepoDigests`` must name the digest
 upstream gave the manifest (or the index, for a multi-platform pull)."""
 
 import uuid
@@ -9,10 +9,12 @@ import pytest
 
 from tests.functional.api.test_pull import new_name, serve
 from tests.functional.api.test_pull_through import pull_through
+from tests.functional.pulp import PulpAPI
 from tests.functional.upstream import (
     MIB,
     CommandFailed,
     push_docker_image,
+    push_manifest_list,
     push_oci_image,
     push_oci_index,
 )
@@ -35,14 +37,15 @@ def pulled_digest(docker, name, reference):
 
 @pytest.fixture(scope="module")
 def synced(api, upstream_registry):
-    """A Docker schema 2 image, an OCI image and an OCI index, synced on demand and served by
-    a public distribution; the base path of that distribution and what was pushed upstream."""
+    """A Docker schema 2 image, an OCI image, an OCI index and a Docker manifest list, synced
+    on demand and served by a public distribution; its base path and what was pushed upstream."""
     upstream_name = f"docker-client/{uuid.uuid4().hex[:8]}"
     client = upstream_registry.client()
     images = {
         "docker": push_docker_image(client, upstream_name, ["docker"], layer_size=LAYER_SIZE),
         "oci": push_oci_image(client, upstream_name, ["oci"], layers=2, layer_size=LAYER_SIZE),
         "index": push_oci_index(client, upstream_name, ["index"], layer_size=LAYER_SIZE),
+        "list": push_manifest_list(client, upstream_name, ["list"], layer_size=LAYER_SIZE),
     }
     _, _, distribution = serve(api, upstream_registry, upstream_name, "on_demand")
     return distribution["base_path"], images
@@ -61,17 +64,19 @@ def users(api):
 def test_docker_pulls_synced_images_by_tag(pulp_server, synced, docker):
     base_path, images = synced
     name = f"{pulp_server.registry_host}/{base_path}"
-    for kind in ("docker", "oci", "index"):
+    for kind in ("docker", "oci", "index", "list"):
         assert pulled_digest(docker, name, f":{kind}") == images[kind].digest
-    # the index gave Docker its linux/amd64 image
-    assert docker.image_inspect(f"{name}:index")["Id"] == images["index"].child("amd64").config.digest
+    for kind in ("index", "list"):  # Docker took the linux/amd64 image out of each
+        image = docker.image_inspect(f"{name}:{kind}")
+        assert image["Id"] == images[kind].child("amd64").config.digest
 
 
 def test_docker_pulls_synced_images_by_digest(pulp_server, synced, docker):
     base_path, images = synced
     name = f"{pulp_server.registry_host}/{base_path}"
     amd64 = images["index"].child("amd64")
-    for digest in (images["docker"].digest, images["oci"].digest, amd64.digest):
+    digests = (images["docker"].digest, images["oci"].digest, images["list"].digest, amd64.digest)
+    for digest in digests:
         assert pulled_digest(docker, name, f"@{digest}") == digest
     image = docker.image_inspect(f"{name}@{images['docker'].digest}")
     assert image["Id"] == images["docker"].config.digest
@@ -127,3 +132,30 @@ def test_docker_login_then_pull_of_a_private_distribution(
     docker.remove_image(f"{name}:latest")
     with pytest.raises(CommandFailed):
         docker.pull(f"{name}:latest")
+
+
+def test_docker_login_with_basic_auth(pulp_server_basic, upstream_registry, docker):
+    """With ``TOKEN_AUTH_DISABLED`` docker sends the login's credentials as HTTP Basic."""
+    api = PulpAPI(pulp_server_basic.api_url, auth=("admin", pulp_server_basic.admin_password))
+    upstream_name = f"docker-basic/{uuid.uuid4().hex[:8]}"
+    image = push_docker_image(
+        upstream_registry.client(), upstream_name, ["latest"], layer_size=LAYER_SIZE
+    )
+    _, _, distribution = serve(api, upstream_registry, upstream_name, "on_demand", private=True)
+    username = new_name("docker-basic-")
+    user = api.ok(api.post("users/", {"username": username, "password": PASSWORD}))
+    api.ok(
+        api.post(
+            f"{user['pulp_href']}roles/",
+            {
+                "role": "container.containerdistribution_consumer",
+                "content_object": distribution["pulp_href"],
+            },
+        )
+    )
+    host = pulp_server_basic.registry_host
+    name = f"{host}/{distribution['base_path']}"
+    assert docker.pull(f"{name}:latest", check=False).returncode != 0
+    assert docker.login(host, username, "wrong-password", check=False).returncode != 0
+    docker.login(host, username, PASSWORD)
+    assert pulled_digest(docker, name, ":latest") == image.digest

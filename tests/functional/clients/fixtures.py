@@ -11,8 +11,10 @@ __all__ = ["dockerd", "docker", "buildah"]
 @pytest.fixture(scope="session")
 def dockerd(pulp_server, upstream_registry):
     """One private Docker daemon for the session. It trusts plain HTTP to the session's Pulp
-    registry and upstream registry, whose ports are therefore fixed before it starts. A
-    machine without Debian's docker.io fails the tests that use it."""
+    registry and upstream registry, whose ports are therefore fixed before it starts (dockerd
+    also treats every 127.0.0.0/8 address as insecure by default, which is how it reaches a
+    server started later, such as ``pulp_server_basic``). A machine without Debian's
+    docker.io fails the tests that use it."""
     with DockerDaemon([pulp_server.registry_host, upstream_registry.host]) as daemon:
         yield daemon
 

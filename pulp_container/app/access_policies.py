@@ -144,8 +144,15 @@ DISTRIBUTION = _object_policy(
 )
 DISTRIBUTION_ROLES = {
     **_locked_roles(
-        "containerdistribution", ["view", "change", "delete", "pull", "manage_roles"]
+        "containerdistribution", ["view", "change", "delete", "pull", "push", "manage_roles"]
     ),
+    # Pushes to the distribution's name (registry/push); deletes through the registry stay
+    # with the owner (``delete``, see ``auth/push.py``).
+    "container.containerdistribution_collaborator": [
+        "container.view_containerdistribution",
+        "container.pull_containerdistribution",
+        "container.push_containerdistribution",
+    ],
     "container.containerdistribution_consumer": [
         "container.view_containerdistribution",
         "container.pull_containerdistribution",
@@ -212,6 +219,7 @@ _NAMESPACE_CONSUMER = [
 _NAMESPACE_COLLABORATOR = [
     *_NAMESPACE_CONSUMER,
     "container.namespace_change_containerdistribution",
+    "container.namespace_push_containerdistribution",
 ]
 NAMESPACE_ROLES = {
     "container.containernamespace_creator": ["container.add_containernamespace"],

@@ -6,7 +6,8 @@ under it is, by `ensure_namespace`, from the distributions' save hooks (``models
 every way of creating a distribution links it: the REST API, the pull-through cache, a task.
 
 Roles on a namespace grant, through the ``namespace_*`` permissions below, what the same roles
-grant on each distribution under it (``auth/permissions.py`` for pulls).
+grant on each distribution under it (``auth/permissions.py`` for pulls, ``auth/push.py`` for
+pushes and deletes).
 
 Kept apart from ``models.py``, which imports it: Django puts the model in this app all the same.
 """
@@ -21,6 +22,7 @@ NAMESPACE_VIEW_DISTRIBUTIONS = "container.namespace_view_containerdistribution"
 NAMESPACE_CHANGE_DISTRIBUTIONS = "container.namespace_change_containerdistribution"
 NAMESPACE_DELETE_DISTRIBUTIONS = "container.namespace_delete_containerdistribution"
 NAMESPACE_PULL_DISTRIBUTIONS = "container.namespace_pull_containerdistribution"
+NAMESPACE_PUSH_DISTRIBUTIONS = "container.namespace_push_containerdistribution"
 
 
 class ContainerNamespace(BaseModel, AutoAddObjPermsMixin):
@@ -46,6 +48,7 @@ class ContainerNamespace(BaseModel, AutoAddObjPermsMixin):
                 "Can delete the namespace's distributions",
             ),
             ("namespace_pull_containerdistribution", "Can pull from the namespace's distributions"),
+            ("namespace_push_containerdistribution", "Can push to the namespace's distributions"),
         ]
 
 

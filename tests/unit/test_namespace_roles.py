@@ -2,7 +2,12 @@
 
 import pytest
 
-from pulp_container.app.access_policies import DISTRIBUTION, NAMESPACE, NAMESPACE_ROLES
+from pulp_container.app.access_policies import (
+    DISTRIBUTION,
+    DISTRIBUTION_ROLES,
+    NAMESPACE,
+    NAMESPACE_ROLES,
+)
 
 ROLE = "container.containernamespace_{}"
 
@@ -71,3 +76,22 @@ def test_namespace_roles_act_on_the_distributions_in_it(action, permission):
         if action in statement["action"]
     ]
     assert any(f"has_namespace_obj_perms:{permission}" in c for c in conditions)
+
+
+@pytest.mark.parametrize(
+    "role, pushes, deletes",
+    [("owner", True, True), ("collaborator", True, False), ("consumer", False, False)],
+)
+def test_who_pushes_and_deletes_under_a_namespace(role, pushes, deletes):
+    granted = set(NAMESPACE_ROLES[ROLE.format(role)])
+    assert ("container.namespace_push_containerdistribution" in granted) is pushes
+    assert ("container.namespace_delete_containerdistribution" in granted) is deletes
+
+
+@pytest.mark.parametrize(
+    "role, pushes",
+    [("owner", True), ("collaborator", True), ("consumer", False), ("creator", False)],
+)
+def test_who_pushes_to_a_distribution(role, pushes):
+    granted = set(DISTRIBUTION_ROLES[f"container.containerdistribution_{role}"])
+    assert ("container.push_containerdistribution" in granted) is pushes

@@ -2,8 +2,8 @@
 
 A distribution with ``private=False`` is pullable by anyone, anonymous callers included. A
 private one needs ``container.pull_containerdistribution`` or
-``container.view_containerdistribution`` on it (through object, domain or global roles; see
-pulpcore's role utilities), or the same permission on its namespace
+``container.view_containerdistribution`` on it or everywhere (through object, domain or global
+roles; see pulpcore's role utilities), or the same permission on its namespace
 (``container.namespace_pull_containerdistribution`` or
 ``container.namespace_view_containerdistribution``, see ``namespaces.py``), or a superuser.
 """
@@ -34,9 +34,10 @@ def recent_grants():
     return _grants
 
 
+VIEW_DISTRIBUTIONS = "container.view_containerdistribution"
 PULL_PERMISSIONS = (
     "container.pull_containerdistribution",
-    "container.view_containerdistribution",
+    VIEW_DISTRIBUTIONS,
 )
 PULL_THROUGH_PERMISSIONS = (
     "container.pull_containerpullthroughdistribution",
@@ -85,12 +86,29 @@ def may_pull(user, distribution, load=None, perms=PULL_PERMISSIONS, name=None):
     if key in grants:
         return True
     obj = load() if load is not None else distribution
-    allowed = any(user.has_perm(permission, obj) for permission in perms) or (
-        name is not None and may_pull_namespace(user, name)
+    allowed = (
+        any(user.has_perm(permission, obj) for permission in perms)
+        or _held_everywhere(user, perms)
+        or (name is not None and may_pull_namespace(user, name))
     )
     if allowed:
         grants.add(key)
     return allowed
+
+
+def _held_everywhere(user, perms):
+    """Whether `user` holds one of `perms` globally or on the current domain."""
+    domain = get_domain()
+    return any(user.has_perm(p) or user.has_perm(p, domain) for p in perms)
+
+
+def may_view_every_distribution(user):
+    """Whether `user` may see every distribution: a superuser, or
+    ``container.view_containerdistribution`` held globally or on the current domain.
+    Blocking (permission queries)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or _held_everywhere(user, (VIEW_DISTRIBUTIONS,))
 
 
 def pullable(user, queryset):

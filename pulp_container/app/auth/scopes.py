@@ -12,6 +12,7 @@ REGISTRY = "registry"
 CATALOG = "catalog"
 PULL = "pull"
 PUSH = "push"
+DELETE = "delete"
 WILDCARD = "*"
 
 

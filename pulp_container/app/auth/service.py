@@ -1,10 +1,19 @@
 """The token service's decision: of the scopes a caller asks for, which it is granted.
 
-Never more than asked, never more than allowed: ``pull`` on a repository name the caller may
-pull (see ``permissions.may_pull``), ``*`` on the catalog for anyone (the catalog lists only
-what the token's subject may pull). ``push`` and anything else is refused: this registry does
-not accept pushes. A name that no distribution serves is refused too, so that tokens do not
-tell private names from unknown ones.
+Never more than asked, never more than allowed. On a repository name:
+
+- ``pull`` to whoever may pull the name (see ``permissions.may_pull``);
+- ``push`` to whoever may push to it (``push.may_push``), and ``delete`` to whoever may delete
+  from it (``push.may_delete``). A name that takes no pushes (a synced repository's
+  distribution, say) still gets the grant: the registry then refuses the write with 403
+  DENIED saying why, which tells the user more than a refused token would;
+- ``pull`` on a name nothing serves yet to admins and to whoever may view every distribution,
+  so that they see 404 NAME_UNKNOWN rather than a 401 that reads as a password problem, and to
+  whoever may push there (a push starts by asking for ``pull,push``). Anyone else gets nothing
+  for such a name, so that tokens do not tell private names from unknown ones.
+
+``*`` on the catalog goes to anyone (the catalog lists only what the token's subject may pull).
+Any other scope or action is refused.
 """
 
 from dataclasses import dataclass
@@ -13,7 +22,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from pulpcore.plugin.util import get_domain
 
-from pulp_container.app.auth import permissions, scopes
+from pulp_container.app.auth import permissions, push, scopes
 from pulp_container.app.models import ContainerDistribution
 from pulp_container.app.pullthrough import resolver
 
@@ -52,14 +61,43 @@ def may_pull_name(user, name):
     return served is not None and permissions.may_pull(user, served, served.model, name=name)
 
 
+def _unknown(name):
+    """Whether no distribution serves `name`, directly or under a pull-through prefix."""
+    return _served(name) is None and resolver.find(name) is None
+
+
+def _repository_actions(user, name, wanted):
+    """The actions of `wanted` that `user` is granted on the repository `name`."""
+    allowed = set()
+    pushes = None  # asked at most once: it costs several permission queries
+    if scopes.PUSH in wanted:
+        pushes = push.may_push(user, name)
+        if pushes:
+            allowed.add(scopes.PUSH)
+    if scopes.DELETE in wanted and push.may_delete(user, name):
+        allowed.add(scopes.DELETE)
+    if scopes.PULL in wanted:
+        if may_pull_name(user, name) or (
+            _unknown(name)
+            and (
+                permissions.may_view_every_distribution(user)
+                or (pushes if pushes is not None else push.may_push(user, name))
+            )
+        ):
+            allowed.add(scopes.PULL)
+    return allowed
+
+
 def grant(user, requested):
-    """The scopes granted to `user` out of `requested`, each with only its granted actions."""
+    """The scopes granted to `user` out of `requested`, each with only its granted actions.
+
+    Blocking (permission queries).
+    """
     granted = []
     for scope in requested:
         allowed = set()
-        if scope.type == scopes.REPOSITORY and scopes.PULL in scope.actions:
-            if may_pull_name(user, scope.name):
-                allowed.add(scopes.PULL)
+        if scope.type == scopes.REPOSITORY:
+            allowed = _repository_actions(user, scope.name, scope.actions)
         elif scope.type == scopes.REGISTRY and scope.name == scopes.CATALOG:
             allowed.add(scopes.WILDCARD)
         kept = scope.with_actions(allowed)

@@ -60,6 +60,7 @@ class ContainerDistribution(InNamespace, Distribution, AutoAddObjPermsMixin):
         default_related_name = "%(app_label)s_%(model_name)s"
         permissions = [
             ("pull_containerdistribution", "Can pull from a registry repo"),
+            ("push_containerdistribution", "Can push to a registry repo"),
             ("manage_roles_containerdistribution", "Can manage roles on container distributions"),
         ]
 

@@ -18,6 +18,7 @@ from pulpcore.plugin.models import ContentArtifact, RepositoryVersion
 
 from pulp_container.app import served_versions
 from pulp_container.app.models import Blob, Manifest, Tag
+from pulp_container.app.push.pushed import pushed_content_artifact
 from pulp_container.app.registry.stored import StoredManifest
 
 # Manifests kept per (version, reference) in each content app process; typical manifests are
@@ -149,8 +150,15 @@ class ServedStore:
         return self._first(lambda store: store.manifest_by_digest(digest))
 
     def blob(self, digest):
-        """The blob with `digest`, served now or recently, or None."""
-        return self._first(lambda store: store.blob(digest))
+        """The blob with `digest`, served now or recently, or pushed into the repository
+        served (awaiting its manifest: ``push/pushed.py``), or None."""
+        found = self._first(lambda store: store.blob(digest))
+        repository_pk = self._served.following_repository_pk
+        if found is None and repository_pk is not None:
+            content_artifact = pushed_content_artifact(repository_pk, digest)
+            if content_artifact is not None:
+                found = StoredBlob(digest=digest, content_artifact=content_artifact)
+        return found
 
     def tags(self, page_request):
         """Tag names of the version served now (see ``LocalStore.tags``)."""

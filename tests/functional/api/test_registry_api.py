@@ -449,8 +449,8 @@ def test_error_codes(registry, content):
         ("GET", f"/v2/{name}/blobs/notadigest", 400, "DIGEST_INVALID"),
         ("GET", f"/v2/{name}/blobs/md5:{'0' * 32}", 400, "DIGEST_INVALID"),
         ("GET", f"/v2/{name}/manifests/sha256:{'A' * 64}", 400, "DIGEST_INVALID"),
-        ("GET", f"/v2/{name}/manifests/-bad-tag", 400, "TAG_INVALID"),
-        ("PUT", f"/v2/{name}/manifests/latest", 405, "UNSUPPORTED"),
+        ("GET", f"/v2/{name}/manifests/-bad-tag", 404, "MANIFEST_UNKNOWN"),
+        ("PUT", f"/v2/{name}/manifests/latest", 401, "UNAUTHORIZED"),
         ("DELETE", f"/v2/{name}/blobs/{UNKNOWN_DIGEST}", 405, "UNSUPPORTED"),
         ("POST", f"/v2/{name}/blobs/uploads/", 405, "UNSUPPORTED"),
     ]

@@ -73,3 +73,9 @@ def test_with_actions_keeps_only_granted():
 )
 def test_covers(access, action, expected):
     assert scopes.covers(access, "repository", "a", action) is expected
+
+
+def test_push_and_delete_pass_through():
+    (scope,) = scopes.parse_scopes(["repository:team/app:pull,push,delete"])
+    assert scope.actions == (scopes.PULL, scopes.PUSH, scopes.DELETE)
+    assert str(scope) == "repository:team/app:pull,push,delete"

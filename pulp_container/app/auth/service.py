@@ -22,7 +22,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from pulpcore.plugin.util import get_domain
 
-from pulp_container.app.auth import permissions, push, scopes
+from pulp_container.app.auth import grants, permissions, push, scopes
 from pulp_container.app.models import ContainerDistribution
 from pulp_container.app.pullthrough import resolver
 
@@ -67,25 +67,15 @@ def _unknown(name):
 
 
 def _repository_actions(user, name, wanted):
-    """The actions of `wanted` that `user` is granted on the repository `name`."""
-    allowed = set()
-    pushes = None  # asked at most once: it costs several permission queries
-    if scopes.PUSH in wanted:
-        pushes = push.may_push(user, name)
-        if pushes:
-            allowed.add(scopes.PUSH)
-    if scopes.DELETE in wanted and push.may_delete(user, name):
-        allowed.add(scopes.DELETE)
-    if scopes.PULL in wanted:
-        if may_pull_name(user, name) or (
-            _unknown(name)
-            and (
-                permissions.may_view_every_distribution(user)
-                or (pushes if pushes is not None else push.may_push(user, name))
-            )
-        ):
-            allowed.add(scopes.PULL)
-    return allowed
+    """The actions of `wanted` that `user` is granted on the repository `name`. Blocking."""
+    questions = grants.Questions(
+        may_pull=lambda: may_pull_name(user, name),
+        may_push=lambda: push.may_push(user, name),
+        may_delete=lambda: push.may_delete(user, name),
+        unknown=lambda: _unknown(name),
+        sees_everything=lambda: permissions.may_view_every_distribution(user),
+    )
+    return grants.repository_actions(wanted, questions)
 
 
 def grant(user, requested):

@@ -10,6 +10,7 @@ import requests
 
 from tests.functional.api.test_pull import new_name
 from tests.functional.api.test_token_auth import claims_of, token_for
+from tests.functional.pulp import PulpAPI
 from tests.functional.registry_client import TokenAuth
 
 PASSWORD = "push-auth-pass-1"
@@ -169,3 +170,40 @@ def test_basic_mode_admin_gets_404_for_an_unknown_name(pulp_server_basic):
     )
     assert response.status_code == 404, response.text
     assert response.json()["errors"][0]["code"] == "NAME_UNKNOWN"
+
+
+# --- what a push that creates a name gives its user -------------------------------------------
+
+CREATE_AS_A_PUSH_WOULD = """
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from pulp_container.app.auth.push import give_creator_roles
+from pulp_container.app.models import ContainerDistribution, ContainerPushRepository
+with transaction.atomic():
+    repository = ContainerPushRepository.objects.create(name={name!r})
+    distribution = ContainerDistribution.objects.create(
+        name={name!r}, base_path={name!r}, repository=repository, private=True
+    )
+    user = get_user_model().objects.get(username={username!r})
+    give_creator_roles(user, distribution.pk, repository.pk, distribution.namespace_id)
+"""
+
+
+def test_the_user_whose_push_creates_a_name_owns_it(api, origin, pulp_server, world):
+    """A namespace creator pushing a new namespace may go on pushing, and deleting, there."""
+    creator = world["users"]["namespace-creator"]
+    name = f"{new_name('made')}/app"
+    sibling = name.replace("/app", "/other")
+    service = pulp_server.registry_host
+    assert granted(origin, service, world, "namespace-creator", name) == ("pull", "push")
+    pulp_server.manage(
+        "shell", "-c", CREATE_AS_A_PUSH_WOULD.format(name=name, username=creator["auth"][0])
+    )
+    assert granted(origin, service, world, "namespace-creator", name) == ALL
+    assert granted(origin, service, world, "namespace-creator", sibling) == ALL
+    assert granted(origin, service, world, "stranger", name) == ()
+    as_creator = PulpAPI(pulp_server.api_url, auth=creator["auth"])
+    listed = as_creator.ok(
+        as_creator.get("repositories/container/container-push/", params={"name": name})
+    )
+    assert [repository["name"] for repository in listed["results"]] == [name]

@@ -184,11 +184,14 @@ def test_podman_manifest_push_all_of_a_multi_arch_list(host, admin, sources, pod
 
 
 def skopeo_push(source, destination, auth, *options, source_auth=None, debug=False):
+    """``skopeo copy`` between registries, asking for the source's digests: without
+    ``--preserve-digests`` skopeo may swap in a differently compressed copy of a layer it saw
+    on the destination (e.g. one podman pushed), and write a new manifest."""
     return skopeo(
         *(("--debug",) if debug else ()),
         "copy", "--src-tls-verify=false", "--dest-tls-verify=false",
         *(("--src-creds", creds(source_auth)) if source_auth else ()),
-        "--dest-creds", creds(auth), *options,
+        "--dest-creds", creds(auth), "--preserve-digests", *options,
         f"docker://{source}", f"docker://{destination}",
     )  # fmt: skip
 

@@ -11,7 +11,8 @@ Prints figures and ratios; asserts nothing. One run:
    * ``skopeo copy oci:... docker://...`` of a 192 MiB image (3 x 64 MiB layers), best of
      --rounds, the two registries taking turns;
    * ten such copies at once of ten different images (3 x 8 MiB each): wall time;
-3. Pulp only: the content app's memory while one 1 GiB blob is pushed with raw HTTP, as one
+3. Pulp only, first (so earlier pushes have not grown the heap): the content app's memory
+   while one 1 GiB blob is pushed with raw HTTP, as one
    ``POST ?digest=`` with the whole body (monolithic) and as ``POST``, 64 MiB ``PATCH`` chunks
    and ``PUT`` (chunked): VmRSS of every content app process sampled every 20 ms, reported as
    the largest rise over its idle VmRSS (and VmHWM, the kernel's own peak, before and after).
@@ -212,7 +213,8 @@ def push_chunked(client, name, path, digest):
 
 
 def content_app_memory(target, root_pid, workdir):
-    """MiB above idle, per upload style, of the content app process that rose most."""
+    """Per upload style: MiB above idle of the content app process that rose most, the
+    largest VmHWM of those processes before and after, and the push's seconds."""
     pids = content_app_pids(root_pid)
     assert pids, f"no pulpcore-content process under pid {root_pid}"
     figures = {}
@@ -220,6 +222,7 @@ def content_app_memory(target, root_pid, workdir):
         path = workdir / f"huge-{label}"
         digest = write_huge_blob(path)
         client = target.client()
+        client.ping()  # the token dance and the first connection happen before the idle sample
         hwm_before = max(memory_kib(pid, "VmHWM") for pid in pids) / 1024
         with RssSampler(pids) as sampler:
             started = time.perf_counter()
@@ -227,6 +230,9 @@ def content_app_memory(target, root_pid, workdir):
             seconds = time.perf_counter() - started
         hwm_after = max(memory_kib(pid, "VmHWM") for pid in pids) / 1024
         figures[label] = (sampler.rise(), hwm_before, hwm_after, seconds)
+        print(f"  {label}: idle/peak VmRSS MiB per process "
+              f"{[(sampler.idle[pid] // 1024, sampler.peak[pid] // 1024) for pid in pids]}",
+              flush=True)  # fmt: skip
         path.unlink()
     return figures
 
@@ -256,14 +262,14 @@ def main():
         ours = Target("Pulp", registry_host, ("admin", args.password))
         theirs = Target("docker-registry", reference.host, reference.credentials)
 
+        memory = None
+        if root_pid:  # first, while the content app has served nothing big yet
+            print("content app memory while 1 GiB is pushed ...", flush=True)
+            memory = content_app_memory(ours, root_pid, workdir)
         print("skopeo copy of a fresh 192 MiB image ...", flush=True)
         single = single_copies([ours, theirs], args.rounds, workdir)
         print(f"{CROWD} concurrent copies of different images ...", flush=True)
         crowd = {target.label: concurrent_copies(target, workdir) for target in (ours, theirs)}
-        memory = None
-        if root_pid:
-            print("content app memory while 1 GiB is pushed ...", flush=True)
-            memory = content_app_memory(ours, root_pid, workdir)
     finally:
         if pulp is not None:
             pulp.stop()

@@ -13,6 +13,7 @@ import uuid
 
 import pytest
 
+from tests.functional.api.test_pull import serve
 from tests.functional.api.test_pull_through import Registry
 from tests.functional.upstream import (
     CommandFailed,
@@ -32,6 +33,7 @@ from tests.functional.upstream.media_types import (
 
 LAYER_SIZE = 128 * 1024
 DISTRIBUTIONS = "distributions/container/container/"
+NAMESPACES = "pulp_container/namespaces/"
 PASSWORD = "push-clients-pw-1"
 # docker push ends with "<tag>: digest: sha256:... size: N"
 _DOCKER_PUSHED = re.compile(r"digest: (sha256:[0-9a-f]{64}) size: \d+")
@@ -295,18 +297,26 @@ def user(api):
     return {**made, "auth": (username, PASSWORD)}
 
 
+def refused_push(podman, source, destination, auth):
+    """``podman push`` that must fail; what podman said."""
+    refused = podman(
+        "push", "--tls-verify=false", *(("--creds", creds(auth)) if auth else ()),
+        source, f"docker://{destination}", check=False,
+    )  # fmt: skip
+    assert refused.returncode != 0
+    return refused.stderr
+
+
 def test_a_user_pushes_under_the_namespace_of_their_name_only(host, sources, podman, user):
     source = f"{sources['name']}:docker"
     podman.pull(source)
     own = f"{user['username']}/app"
     digest = podman_push(podman, source, f"{host}/{own}:v1", user["auth"])
     assert served(host, own, "v1", user["auth"])[0] == digest
-    for refused_name, auth in ((new_name("not-theirs"), user["auth"]), (f"{own}-anon", None)):
-        refused = podman(
-            "push", "--tls-verify=false", *(("--creds", creds(auth)) if auth else ()),
-            source, f"docker://{host}/{refused_name}:v1", check=False,
-        )  # fmt: skip
-        assert refused.returncode != 0
+    said = refused_push(podman, source, f"{host}/{new_name('not-theirs')}:v1", user["auth"])
+    assert re.search("denied|unauthorized", said, re.IGNORECASE), said
+    said = refused_push(podman, source, f"{host}/{own}-anonymous:v1", None)
+    assert re.search("denied|unauthorized|authentication required", said, re.IGNORECASE), said
 
 
 def test_a_refused_push_leaves_no_repository(api, host, sources, podman, user):
@@ -316,3 +326,30 @@ def test_a_refused_push_leaves_no_repository(api, host, sources, podman, user):
     with pytest.raises(CommandFailed):
         podman_push(podman, source, f"{host}/{name}:v1", user["auth"])
     assert api.ok(api.get(DISTRIBUTIONS, params={"base_path": name}))["count"] == 0
+
+
+def test_a_namespace_collaborator_pushes_with_docker(api, host, admin, sources, docker, user):
+    namespace = f"pushns{uuid.uuid4().hex[:8]}"
+    created = api.ok(api.post(NAMESPACES, {"name": namespace}))
+    body = {"role": "container.containernamespace_collaborator", "users": [user["username"]]}
+    api.ok(api.post(f"{created['pulp_href']}add_role/", body))
+    docker.pull(f"{sources['name']}:oci")
+    reference = f"{host}/{namespace}/app:1"
+    docker.tag(f"{sources['name']}:oci", reference)
+    docker.login(host, *user["auth"])
+    digest = docker_push(docker, reference)
+    assert served(host, f"{namespace}/app", "1", user["auth"])[0] == digest
+    assert served(host, f"{namespace}/app", "1", admin)[0] == digest
+
+
+def test_docker_push_to_a_synced_name_is_denied(api, host, admin, upstream_registry, sources,
+                                                docker):  # fmt: skip
+    _, _, distribution = serve(api, upstream_registry, sources["name"].split("/", 1)[1], "on_demand")
+    docker.pull(f"{sources['name']}:docker")
+    reference = f"{host}/{distribution['base_path']}:mine"
+    docker.tag(f"{sources['name']}:docker", reference)
+    docker.login(host, *admin)
+    refused = docker.push(reference, check=False)
+    assert refused.returncode != 0
+    assert "denied" in (refused.stdout + refused.stderr).lower()
+    assert Registry(host, admin).manifest(distribution["base_path"], "mine").status_code == 404

@@ -6,18 +6,18 @@ Prints figures and ratios; asserts nothing. One run:
    loopback, and a fresh Pulp (tests/functional/pulp.py's PulpProcess, ``make run`` defaults:
    token authentication, 2 content app workers) unless --api/--registry name a running one;
    Pulp is pushed to as its admin, docker-registry as its htpasswd user;
-2. measures, against each registry, with images built fresh (random data, never seen by either
-   registry) as OCI layout directories by ``bench/oci_layout.py`` before the clock starts:
+2. Pulp only, first (so that no earlier push has grown the heap): the content app's memory
+   while one 1 GiB blob is pushed with raw HTTP, as one ``POST ?digest=`` with the whole body
+   (monolithic) and as ``POST``, 64 MiB ``PATCH`` chunks and ``PUT`` (chunked): VmRSS of every
+   content app process sampled every 20 ms, reported as the largest rise over its idle VmRSS
+   (and VmHWM, the kernel's own peak, before and after);
+3. against each registry, with images built fresh (random data, never seen by either registry)
+   as OCI layout directories by ``bench/oci_layout.py`` before the clock starts:
    * ``skopeo copy oci:... docker://...`` of a 192 MiB image (3 x 64 MiB layers), best of
      --rounds, the two registries taking turns;
-   * ten such copies at once of ten different images (3 x 8 MiB each): wall time;
-3. Pulp only, first (so earlier pushes have not grown the heap): the content app's memory
-   while one 1 GiB blob is pushed with raw HTTP, as one
-   ``POST ?digest=`` with the whole body (monolithic) and as ``POST``, 64 MiB ``PATCH`` chunks
-   and ``PUT`` (chunked): VmRSS of every content app process sampled every 20 ms, reported as
-   the largest rise over its idle VmRSS (and VmHWM, the kernel's own peak, before and after).
+   * ten such copies at once of ten different images (3 x 8 MiB each): wall time.
 
-Usage: .venv/bin/python bench/push.py [--rounds 3]
+Usage: .venv/bin/python bench/push.py [--rounds 3] [--checksums sha256]
        .venv/bin/python bench/push.py --api URL --registry HOST:PORT [--password PW]
 """
 
@@ -244,7 +244,15 @@ def main():
     parser.add_argument("--registry", help="HOST:PORT of its content app")
     parser.add_argument("--password", default="password", help="admin password")
     parser.add_argument("--root-pid", type=int, help="pid whose descendants run the content app")
+    parser.add_argument(
+        "--checksums",
+        help="Pulp's ALLOWED_CONTENT_CHECKSUMS, comma separated (default: pulpcore's four)",
+    )
     args = parser.parse_args()
+    extra_env = {}
+    if args.checksums:
+        listed = ", ".join(f'"{name}"' for name in args.checksums.split(","))
+        extra_env["PULP_ALLOWED_CONTENT_CHECKSUMS"] = f"[{listed}]"
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-push-"))
     pulp = None
@@ -256,7 +264,9 @@ def main():
         else:
             print("starting Pulp ...", flush=True)
             (workdir / "pulp").mkdir()
-            pulp = PulpProcess(workdir / "pulp" / "data", admin_password=args.password)
+            pulp = PulpProcess(
+                workdir / "pulp" / "data", admin_password=args.password, extra_env=extra_env
+            )
             pulp.start()
             registry_host, root_pid = pulp.registry_host, pulp.process.pid
         ours = Target("Pulp", registry_host, ("admin", args.password))
@@ -277,6 +287,8 @@ def main():
         shutil.rmtree(workdir, ignore_errors=True)
 
     print()
+    print(f"checksums: {args.checksums or 'pulpcore default'}; load average "
+          f"{os.getloadavg()[0]:.1f} at the end")  # fmt: skip
     print(f"{'':40} {'Pulp':>10} {'registry':>10} {'ratio':>8}  target")
     rows = (
         ("skopeo copy 192 MiB (3 layers), s", single, "<= 1.2x"),

@@ -56,9 +56,13 @@ def _give_bytes(blob, artifact):
 
 
 def record_pushed(repository_pk, blob_pk):
-    """Note that `blob_pk` was pushed into the repository (once; a repeat is no error)."""
+    """Note that `blob_pk` was pushed into the repository. A repeat refreshes the row's
+    ``pulp_last_updated``, from which expiry counts (``sessions.sweep``)."""
     ContainerPushedBlob.objects.bulk_create(
-        [ContainerPushedBlob(repository_id=repository_pk, blob_id=blob_pk)], ignore_conflicts=True
+        [ContainerPushedBlob(repository_id=repository_pk, blob_id=blob_pk)],
+        update_conflicts=True,
+        unique_fields=["repository", "blob"],
+        update_fields=["pulp_last_updated"],
     )
 
 

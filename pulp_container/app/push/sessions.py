@@ -149,7 +149,7 @@ def sweep(now=None):
     )
     for row in expired:
         end(Session(*row))
-    ContainerPushedBlob.objects.filter(pulp_created__lt=cutoff).delete()
+    ContainerPushedBlob.objects.filter(pulp_last_updated__lt=cutoff).delete()
     live = set(ContainerUploadSession.objects.values_list("file_name", flat=True))
     for file_name in files.stale_files(now - expiry_seconds(), keep=live):
         files.remove(file_name)

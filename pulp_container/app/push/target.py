@@ -23,6 +23,7 @@ from pulp_container.app.auth.push import give_creator_roles
 from pulp_container.app.models import (
     ContainerDistribution,
     ContainerNamespace,
+    ContainerPullThroughDistribution,
     ContainerPushRepository,
 )
 from pulp_container.app.namespaces import ensure_namespace
@@ -102,6 +103,15 @@ def _overlapping(name):
     return (above | below).values_list("base_path", flat=True).first()
 
 
+def _pull_through_at_or_below(name):
+    """Whether a pull-through distribution's prefix is `name` or under it: its caches'
+    distributions would lie under a distribution of `name`."""
+    prefixes = ContainerPullThroughDistribution.objects.filter(pulp_domain=get_domain())
+    return (
+        prefixes.filter(name_prefix=name) | prefixes.filter(name_prefix__startswith=f"{name}/")
+    ).exists()
+
+
 def push_private(namespace_name):
     """Whether a distribution a push creates under `namespace_name` is private. Blocking."""
     labels = (
@@ -152,6 +162,8 @@ def _create(name, user):
 def _explain_conflict(name):
     """DENIED for a name whose push repository or distribution cannot be created, or None when
     nothing stands in the way (another push created them meanwhile: read them again)."""
+    if _pull_through_at_or_below(name):
+        return _denied(name, "it is a pull-through cache's prefix, or above one")
     overlapping = _overlapping(name)
     if overlapping is not None:
         return _denied(name, f"it overlaps the base path {overlapping!r} of another distribution")

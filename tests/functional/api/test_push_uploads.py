@@ -6,6 +6,7 @@ content app processes the tests start themselves (several processes, a restart, 
 
 import base64
 import hashlib
+import json
 import os
 import socket
 import threading
@@ -126,6 +127,24 @@ def test_first_push_creates_push_repository_and_distribution(http, origin, api, 
     assert distribution["private"] is False
     namespace = api.ok(api.get(distribution["namespace"]))
     assert namespace["name"] == "push"
+
+
+@pytest.mark.parametrize("label, private", [("true", True), ("false", False)])
+def test_the_namespace_label_decides_whether_a_pushed_distribution_is_private(
+    http, origin, api, label, private
+):
+    namespace = f"ns{uuid.uuid4().hex[:10]}"
+    api.ok(
+        api.post(
+            "pulp_container/namespaces/",
+            {"name": namespace, "pulp_labels": {"pulp_container.push_private": label}},
+        )
+    )
+    start(http, origin, f"{namespace}/app")
+    found = api.ok(
+        api.get("distributions/container/container/", params={"base_path": f"{namespace}/app"})
+    )
+    assert found["results"][0]["private"] is private
 
 
 def test_chunked_upload_with_and_without_content_range(http, origin, name):
@@ -461,11 +480,27 @@ def test_an_expired_session_is_unknown_and_its_file_removed(
     assert not (upload_dir / session_id).exists()
 
 
-def test_a_post_sweeps_expired_sessions(http, origin, pulp_server, name, upload_dir):
+def _backdate_pushed_blob(pulp_server, digest, seconds):
+    pulp_server.manage(
+        "shell",
+        "-c",
+        "from datetime import timedelta; from django.utils import timezone; "
+        "from pulp_container.app.models import ContainerPushedBlob as P; "
+        f"P.objects.filter(blob__digest={digest!r}).update("
+        f"pulp_last_updated=timezone.now() - timedelta(seconds={seconds}))",
+    )
+
+
+def test_a_post_sweeps_expired_sessions_and_pushed_blobs(
+    http, origin, pulp_server, name, upload_dir
+):
     response = start(http, origin, name)
     location, session_id = response.headers["Location"], response.headers["Docker-Upload-UUID"]
     patch(http, origin, location, b"y" * 5000)
     _backdate(pulp_server, session_id, 2 * 24 * 3600)
+    forgotten = os.urandom(4000)
+    _monolithic(http, origin, name, forgotten)
+    _backdate_pushed_blob(pulp_server, digest_of(forgotten), 2 * 24 * 3600)
     fresh = ContentApp(pulp_server).start()  # a process that has not swept yet
     try:
         start(http, fresh.origin, f"{name}-other")
@@ -473,6 +508,8 @@ def test_a_post_sweeps_expired_sessions(http, origin, pulp_server, name, upload_
         fresh.stop()
     assert not (upload_dir / session_id).exists()
     assert http.get(f"{origin}{location}", timeout=60).status_code == 404
+    gone = http.head(f"{origin}/v2/{name}/blobs/{digest_of(forgotten)}", timeout=60)
+    assert gone.status_code == 404
 
 
 # --- Read-only names --------------------------------------------------------------------------
@@ -517,10 +554,16 @@ def pull_through(api, upstream_registry):
         ("synced", "container repository"),
         ("pinned", "fixed repository version"),
         ("pull_through", "pull-through"),
+        ("pull_through_prefix", "pull-through"),
     ],
 )
 def test_read_only_names_are_denied(http, origin, synced, pull_through, which, reason):
-    name = f"{pull_through}/library/thing" if which == "pull_through" else synced[which]
+    names = {
+        **synced,
+        "pull_through": f"{pull_through}/library/thing",
+        "pull_through_prefix": pull_through,
+    }
+    name = names[which]
     refused = http.post(f"{origin}/v2/{name}/blobs/uploads/", timeout=60)
     assert refused.status_code == 403, refused.text
     error = refused.json()["errors"][0]
@@ -556,3 +599,63 @@ def test_delete_under_a_name_never_pushed(http, origin, name):
     refused = http.delete(f"{origin}/v2/{name}/blobs/{digest_of(b'x')}", timeout=60)
     assert refused.status_code == 404
     assert error_code(refused) == "NAME_UNKNOWN"
+
+
+def _push_image(http, origin, name):
+    """Push a config, a layer and an OCI manifest of them; their bytes and the manifest's
+    digest."""
+    config = b'{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}'
+    layer = os.urandom(2048)
+    for blob in (config, layer):
+        _monolithic(http, origin, name, blob)
+    manifest = {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {
+            "mediaType": "application/vnd.oci.image.config.v1+json",
+            "digest": digest_of(config),
+            "size": len(config),
+        },
+        "layers": [
+            {
+                "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                "digest": digest_of(layer),
+                "size": len(layer),
+            }
+        ],
+    }
+    body = json.dumps(manifest).encode()
+    pushed = http.put(
+        f"{origin}/v2/{name}/manifests/latest",
+        data=body,
+        headers={"Content-Type": manifest["mediaType"]},
+        timeout=60,
+    )
+    assert pushed.status_code == 201, pushed.text
+    return config, layer, digest_of(body)
+
+
+def test_delete_of_a_blob_a_manifest_needs_is_denied(http, origin, api, name):
+    config, layer, manifest_digest = _push_image(http, origin, name)
+    distribution = api.ok(
+        api.get("distributions/container/container/", params={"base_path": name})
+    )["results"][0]
+    repository = api.ok(api.get(distribution["repository"]))
+    for blob in (config, layer):
+        refused = http.delete(f"{origin}/v2/{name}/blobs/{digest_of(blob)}", timeout=60)
+        assert refused.status_code == 403, refused.text
+        error = refused.json()["errors"][0]
+        assert error["code"] == "DENIED"
+        assert error["detail"]["manifests"] == [manifest_digest]
+        assert_served(http, origin, name, blob)
+    assert api.ok(api.get(distribution["repository"]))["latest_version_href"] == (
+        repository["latest_version_href"]
+    )
+
+    deleted = http.delete(f"{origin}/v2/{name}/manifests/{manifest_digest}", timeout=60)
+    assert deleted.status_code == 202, deleted.text
+    removed = http.delete(f"{origin}/v2/{name}/blobs/{digest_of(layer)}", timeout=60)
+    assert removed.status_code == 202, removed.text
+    assert http.head(f"{origin}/v2/{name}/blobs/{digest_of(layer)}", timeout=60).status_code == 404
+    latest = api.ok(api.get(api.ok(api.get(distribution["repository"]))["latest_version_href"]))
+    assert latest["number"] >= 3

@@ -1,6 +1,7 @@
 """The token service's decision: of the scopes a caller asks for, which it is granted.
 
-Never more than asked, never more than allowed. On a repository name:
+Never more than asked, never more than allowed. On a repository name (the rule is
+``grants.repository_actions``; this module asks it the questions):
 
 - ``pull`` to whoever may pull the name (see ``permissions.may_pull``);
 - ``push`` to whoever may push to it (``push.may_push``), and ``delete`` to whoever may delete

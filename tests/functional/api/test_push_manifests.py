@@ -533,3 +533,32 @@ def test_anonymous_callers_may_not_push_or_delete(pulp_server, client):
     response = anonymous.request("DELETE", f"/v2/{name}/manifests/latest")
     assert_error(response, 401, "UNAUTHORIZED")
     assert client.tags(name) == ["latest"]
+
+
+def test_a_pushed_manifest_has_the_fields_sync_gives_it(client, api):
+    name = new_name()
+    raw = push_image(client, name, OCI_MANIFEST, label="fields", layers=2)
+    assert client.put_manifest(name, "latest", raw, OCI_MANIFEST).status_code == 201
+    index = encode(
+        {
+            "schemaVersion": 2,
+            "mediaType": OCI_INDEX,
+            "manifests": [{"mediaType": OCI_MANIFEST, "digest": sha256(raw), "size": len(raw)}],
+        }
+    )
+    assert client.put_manifest(name, "list", index, OCI_INDEX).status_code == 201
+
+    def stored(digest):
+        found = api.ok(api.get("content/container/manifests/", params={"digest": digest}))
+        return found["results"][0]
+
+    image = stored(sha256(raw))
+    assert image["type"] == "image"
+    assert image["labels"] == {"test": "fields"}
+    assert (image["architecture"], image["os"]) == ("amd64", "linux")
+    assert image["compressed_image_size"] == 2 * 1024
+    assert len(image["blobs"]) == 2 and image["config_blob"]
+    listing = stored(sha256(index))
+    assert listing["type"] == "index"
+    assert listing["compressed_image_size"] == 2 * 1024
+    assert listing["listed_manifests"] == [image["pulp_href"]]

@@ -1,7 +1,8 @@
 """Pull with Docker (a private dockerd from Debian's docker.io): synced images by tag and by
 digest, a pull-through cache, and a private distribution after ``docker login``, with the
-registry's token authentication and with HTTP Basic (``TOKEN_AUTH_DISABLED``). Every pulled image's ``RepoDigests`` must name the digest
-upstream gave the manifest (or the index, for a multi-platform pull)."""
+registry's token authentication and with HTTP Basic (``TOKEN_AUTH_DISABLED``). Every pulled
+image's ``RepoDigests`` must name the digest upstream gave the manifest (or the index, for a
+multi-platform pull)."""
 
 import uuid
 

@@ -153,7 +153,8 @@ def test_podman_push_in_docker_and_oci_format(
         blob = Registry(host, admin).blob(name, descriptor["digest"])
         assert blob.status_code == 200
         assert sha256(blob.content) == descriptor["digest"]
-    assert pulled_back_with_podman(tmp_path_factory, f"{host}/{name}:{push_format}", admin) == digest
+    pulled = pulled_back_with_podman(tmp_path_factory, f"{host}/{name}:{push_format}", admin)
+    assert pulled == digest
     assert_pushed_into_a_push_repository(api, name)
 
 
@@ -344,7 +345,8 @@ def test_a_namespace_collaborator_pushes_with_docker(api, host, admin, sources, 
 
 def test_docker_push_to_a_synced_name_is_denied(api, host, admin, upstream_registry, sources,
                                                 docker):  # fmt: skip
-    _, _, distribution = serve(api, upstream_registry, sources["name"].split("/", 1)[1], "on_demand")
+    upstream_name = sources["name"].split("/", 1)[1]
+    _, _, distribution = serve(api, upstream_registry, upstream_name, "on_demand")
     docker.pull(f"{sources['name']}:docker")
     reference = f"{host}/{distribution['base_path']}:mine"
     docker.tag(f"{sources['name']}:docker", reference)

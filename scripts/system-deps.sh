@@ -3,10 +3,16 @@
 # Runs apt-get only when something is missing, and only as root; otherwise says what to install.
 set -euo pipefail
 
-declare -A PACKAGE_OF=([docker-registry]=docker-registry [skopeo]=skopeo [podman]=podman [jq]=jq)
+# Docker by absolute path: the tests use Debian's docker.io, and a docker elsewhere on PATH
+# (e.g. a static /usr/local/bin/docker) does not count.
+declare -A PACKAGE_OF=([docker-registry]=docker-registry [skopeo]=skopeo [podman]=podman [jq]=jq
+                       [buildah]=buildah [/usr/sbin/dockerd]=docker.io [/usr/bin/docker]=docker.io
+                       [/usr/bin/containerd]=docker.io)
 missing=()
 for command in "${!PACKAGE_OF[@]}"; do
-    command -v "$command" >/dev/null 2>&1 || missing+=("${PACKAGE_OF[$command]}")
+    package="${PACKAGE_OF[$command]}"
+    command -v "$command" >/dev/null 2>&1 || [[ " ${missing[*]} " == *" $package "* ]] \
+        || missing+=("$package")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from .clients.fixtures import *  # noqa: F401,F403 -- the docker daemon and client fixtures
 from .pulp import PulpAPI, PulpProcess
 from .upstream.fixtures import *  # noqa: F401,F403 -- the upstream registry fixtures
 from .users import *  # noqa: F401,F403 -- the user fixtures

@@ -13,12 +13,14 @@ class CommandFailed(AssertionError):
 
 
 def run(
-    args: list[str], *, check: bool = True, timeout: int = TIMEOUT
+    args: list[str], *, check: bool = True, timeout: int = TIMEOUT, input: str | None = None
 ) -> subprocess.CompletedProcess:
-    """Run a command, capturing text output; raise CommandFailed (with stderr) if ``check``."""
-    result = subprocess.run(
-        args, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=timeout
-    )
+    """Run a command, capturing text output; raise CommandFailed (with stderr) if ``check``.
+
+    ``input`` is written to its stdin (e.g. a password); without it stdin is empty.
+    """
+    stdin = {"input": input} if input is not None else {"stdin": subprocess.DEVNULL}
+    result = subprocess.run(args, capture_output=True, text=True, timeout=timeout, **stdin)
     if check and result.returncode != 0:
         raise CommandFailed(
             f"{' '.join(args)} exited {result.returncode}\n"

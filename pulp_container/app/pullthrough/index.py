@@ -41,10 +41,10 @@ from pulp_container.app.models import Blob, Manifest, PullThroughAnswer
 from pulp_container.app.oci.manifest import parse_manifest
 from pulp_container.app.oci.reference import is_valid_digest, parse_digest
 from pulp_container.app.pullthrough import ingest, resolver
-from pulp_container.app.pullthrough.streaming import later, lower_thread_priority
+from pulp_container.app.fetch.streaming import later, lower_thread_priority
 from pulp_container.app.registry.compiled import CompiledQuery
 from pulp_container.app.registry.connections import replacing_broken_connection
-from pulp_container.app.registry.store import StoredBlob, StoredManifest
+from pulp_container.app.stores.local import StoredBlob, StoredManifest
 
 _writes = ThreadPoolExecutor(
     max_workers=1, thread_name_prefix="pull-through-writes", initializer=lower_thread_priority

@@ -28,7 +28,7 @@ from pulp_container.app.models import (
     ContainerRepository,
     PullThroughCache,
 )
-from pulp_container.app.pullthrough import names
+from pulp_container.app.oci import names
 from pulp_container.app.registry.compiled import CompiledQuery
 
 log = getLogger(__name__)

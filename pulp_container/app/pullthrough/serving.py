@@ -8,8 +8,8 @@ from django.conf import settings
 
 from pulp_container.app import errors
 from pulp_container.app.oci.reference import matches_filters
-from pulp_container.app.pullthrough import flights
-from pulp_container.app.pullthrough.blob_fetch import PendingBlob
+from pulp_container.app.fetch import flights
+from pulp_container.app.fetch.blobs import PendingBlob
 from pulp_container.app.pullthrough.index import CacheIndex
 from pulp_container.app.pullthrough.store import PullThroughStore
 from pulp_container.app.pullthrough.upstream import Upstream, load_remote

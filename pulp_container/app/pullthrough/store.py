@@ -28,8 +28,8 @@ from logging import getLogger
 
 from pulp_container.app import errors
 from pulp_container.app.oci.exceptions import DigestMismatch, ManifestInvalid
-from pulp_container.app.pullthrough import failures
-from pulp_container.app.registry.stored import StoredManifest
+from pulp_container.app.upstream import failures
+from pulp_container.app.stores.stored import StoredManifest
 from pulp_container.app.upstream import plan
 from pulp_container.constants import HEADER_CONTENT_TYPE, HEADER_DOCKER_CONTENT_DIGEST
 

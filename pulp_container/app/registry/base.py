@@ -27,17 +27,14 @@ from django_guid.utils import generate_guid
 from multidict import CIMultiDict
 from pulpcore.plugin.content import Handler
 
-from pulp_container.app import errors
+from pulp_container.app import errors, targets
 from pulp_container.app.auth import basic, bearer, permissions, scopes, tokens
 from pulp_container.app.auth.authentication import LoginRefused, basic_enabled, login
 from pulp_container.app.auth.keys import token_auth_enabled, token_config
 from pulp_container.app.models import ContainerDistribution
 from pulp_container.app.oci.exceptions import FormatError
 from pulp_container.app.oci.reference import validate_name
-from pulp_container.app.pullthrough import resolver, serving
-from pulp_container.app.registry import served
 from pulp_container.app.registry.connections import replacing_broken_connection
-from pulp_container.app.registry.store import ServedStore
 from pulp_container.constants import (
     HEADER_AUTHORIZATION,
     HEADER_DOCKER_DISTRIBUTION_API_VERSION,
@@ -207,11 +204,14 @@ class Identity:
 
 @dataclass(frozen=True)
 class Context:
-    """A resolved registry request: what is served, from which version, to whom."""
+    """A resolved registry request: the name asked for, what serves it, the Store to read it
+    from, and who asks."""
 
-    distribution: served.Served
-    version_pk: object
-    store: ServedStore
+    name: str
+    target: object
+    """A ``targets.LocalTarget`` or ``targets.PullThroughTarget``."""
+    store: object
+    """The target's Store (``stores/protocol.py``)."""
     identity: Identity
 
 
@@ -340,17 +340,17 @@ class RegistryHandler(Handler):
         ctx = self._context(request, name)
         return ctx, (lookup(ctx.store) if lookup is not None else None)
 
-    def _authorize(self, request, name, identity, distribution, perms=permissions.PULL_PERMISSIONS):
-        """Refuse unless `identity` may pull `distribution` (content guard, private flag)."""
+    def _authorize(self, request, name, identity, target):
+        """Refuse unless `identity` may pull `name` from `target` (content guard, private
+        flag, the permissions of the target's distribution)."""
+        distribution = target.distribution
         if distribution.content_guard_id is not None:
             try:
                 self._permit(request, distribution.model())
             except web.HTTPForbidden as exc:
                 raise errors.RegistryError(errors.DENIED, detail={"name": name}, message=exc.reason)
         # A token's pull grant was decided by the token service; Basic callers are checked here.
-        if identity.access is None and not permissions.may_pull(
-            identity.user, distribution, distribution.model, perms=perms, name=name
-        ):
+        if identity.access is None and not permissions.may_pull_target(identity.user, target, name):
             if not identity.authenticated:
                 raise unauthorized(detail={"name": name, "action": "pull"})
             raise errors.RegistryError(
@@ -363,30 +363,12 @@ class RegistryHandler(Handler):
         wanted = scopes.repository(name, scopes.PULL)
         identity = self.identify(request, wanted)
         identity.require(wanted)
-        distribution, under_pull_through = served.find(name)
-        # Only a name under a pull-through distribution costs the query that loads it; a plain
-        # distribution is served with the one query above.
-        through = resolver.find(name) if under_pull_through else None
-        if through is not None:
-            # Under a pull-through distribution (pulled before or not): it decides who may
-            # pull, and the store falls back to its upstream.
-            self._authorize(
-                request, name, identity, through, perms=permissions.PULL_THROUGH_PERMISSIONS
-            )
-            prefix = served.Served(through.pk, name, through.private, through.content_guard_id, None)
-            return Context(prefix, None, serving.store_for(through), identity)
-        if distribution is None:
+        target = targets.resolve(name)
+        if target is None:
             raise errors.RegistryError(
                 errors.NAME_UNKNOWN,
                 detail={"name": name},
                 message=f"repository name {name!r} not known to registry",
             )
-        self._authorize(request, name, identity, distribution)
-        version_pk = distribution.version_pk
-        if version_pk is None:
-            raise errors.RegistryError(
-                errors.NAME_UNKNOWN,
-                detail={"name": name},
-                message=f"distribution {name!r} serves no repository version",
-            )
-        return Context(distribution, version_pk, ServedStore(distribution), identity)
+        self._authorize(request, name, identity, target)
+        return Context(name, target, target.store(), identity)

@@ -37,7 +37,7 @@ from pulpcore.plugin.models import ContentArtifact, Remote
 from pulp_container.app import errors
 from pulp_container.app.oci.digest import DigestVerifier
 from pulp_container.app.oci.reference import validate_digest
-from pulp_container.app.pullthrough.blob_fetch import FeedBroken, PendingBlob
+from pulp_container.app.fetch.blobs import FeedBroken, PendingBlob
 from pulp_container.app.registry.base import STREAMING_KEY, RegistryHandler
 from pulp_container.app.registry import ranges
 from pulp_container.app.registry.fetch_lock import FetchLock
@@ -219,7 +219,7 @@ class Blobs(RegistryHandler):
         ctx, blob = await self.resolve(request, lambda store: store.blob(digest))
         if blob is None:
             raise errors.RegistryError(
-                errors.BLOB_UNKNOWN, detail={"name": ctx.distribution.base_path, "digest": digest}
+                errors.BLOB_UNKNOWN, detail={"name": ctx.name, "digest": digest}
             )
         headers = {
             HEADER_CONTENT_TYPE: MEDIA_TYPE_OCTET_STREAM,

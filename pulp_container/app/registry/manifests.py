@@ -42,7 +42,7 @@ class Manifests(RegistryHandler):
             ctx, manifest = await self.resolve(
                 request, lambda store: store.manifest_by_tag(reference.tag)
             )
-        detail = {"name": ctx.distribution.base_path, "reference": str(reference)}
+        detail = {"name": ctx.name, "reference": str(reference)}
         if manifest is None:
             raise errors.RegistryError(errors.MANIFEST_UNKNOWN, detail=detail)
         accept = request.headers.getall(HEADER_ACCEPT, None)

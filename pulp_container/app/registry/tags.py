@@ -13,7 +13,7 @@ class Tags(RegistryHandler):
         page_request = parse_page_request(request.query, last_invalid=TAG_INVALID)
         ctx, names = await self.resolve(request, lambda store: store.tags(page_request))
         page = paginate(names, page_request)
-        response = web.json_response({"name": ctx.distribution.base_path, "tags": page.items})
+        response = web.json_response({"name": ctx.name, "tags": page.items})
         link = link_header(request.path, page_request, page)
         if link:
             response.headers[HEADER_LINK] = link

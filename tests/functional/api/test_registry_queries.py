@@ -50,7 +50,7 @@ from pulpcore.plugin.util import assign_role  # noqa: E402
 
 import pulp_container.app.content  # noqa: E402,F401
 from pulp_container.app.auth.keys import registry_service, token_auth_enabled  # noqa: E402
-from pulp_container.app.registry.store import _manifest  # noqa: E402
+from pulp_container.app.stores.local import _manifest  # noqa: E402
 from pulp_container.app.models import (  # noqa: E402
     Blob,
     ContainerDistribution,
@@ -255,8 +255,9 @@ django.setup()
 
 from pulpcore.plugin.util import get_domain  # noqa: E402
 
-from pulp_container.app.pullthrough import index, names, resolver  # noqa: E402
-from pulp_container.app.registry import served  # noqa: E402
+from pulp_container.app.oci import names  # noqa: E402
+from pulp_container.app.pullthrough import index, resolver  # noqa: E402
+from pulp_container.app.stores import served  # noqa: E402
 
 NAME = "cache/library/busybox"
 DIGEST = "sha256:" + "a" * 64

@@ -17,7 +17,8 @@ from logging import getLogger
 from asgiref.sync import sync_to_async
 
 from pulp_container.app import errors
-from pulp_container.app.pullthrough import failures, lease
+from pulp_container.app.fetch import lease
+from pulp_container.app.upstream import failures
 
 log = getLogger(__name__)
 

@@ -41,9 +41,10 @@ from pulpcore.plugin.models import Artifact
 
 from pulp_container.app import errors
 from pulp_container.app.oci.digest import DigestVerifier
-from pulp_container.app.pullthrough import failures, flights, lease
-from pulp_container.app.pullthrough.received import Behind, Received
-from pulp_container.app.pullthrough.streaming import lower_thread_priority, streaming
+from pulp_container.app.fetch import flights, lease
+from pulp_container.app.upstream import failures
+from pulp_container.app.fetch.received import Behind, Received
+from pulp_container.app.fetch.streaming import lower_thread_priority, streaming
 from pulp_container.constants import HEADER_CONTENT_LENGTH
 
 log = getLogger(__name__)

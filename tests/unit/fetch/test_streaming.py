@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from pulp_container.app.pullthrough.streaming import Beacon, Streaming
+from pulp_container.app.fetch.streaming import Beacon, Streaming
 
 
 class Clock:

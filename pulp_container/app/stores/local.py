@@ -18,7 +18,7 @@ from pulpcore.plugin.models import ContentArtifact, RepositoryVersion
 
 from pulp_container.app import served_versions
 from pulp_container.app.models import Blob, Manifest, Tag
-from pulp_container.app.registry.stored import StoredManifest
+from pulp_container.app.stores.stored import StoredManifest
 
 # Manifests kept per (version, reference) in each content app process; typical manifests are
 # 0.5-10 KiB, so this is a few MiB.

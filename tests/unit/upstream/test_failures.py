@@ -7,7 +7,7 @@ from aiohttp import ClientConnectionError, ClientPayloadError, ClientResponseErr
 from pulpcore.plugin.exceptions import DigestValidationError, TimeoutException
 
 from pulp_container.app import errors
-from pulp_container.app.pullthrough import failures
+from pulp_container.app.upstream import failures
 
 WHERE = failures.Where("https://registry.example", "library/busybox", failures.MANIFEST, "latest")
 BLOB = failures.Where("https://registry.example", "library/busybox", failures.BLOB, "sha256:aa")

@@ -62,17 +62,20 @@ class PullThroughTarget:
     ``resolver.PullThrough``: the pull-through distribution decides who may pull)."""
 
     distribution: resolver.PullThrough
+    cache: served.Served | None = None
+    """The distribution serving the name's cache, when it has one serving a version."""
     through = True
     version_pk = None
 
     def store(self):
-        """The pull-through Store of the name (cache first, then upstream). Blocking (may
-        load the remote).
+        """The pull-through Store of the name, composing the local store of its cache (local
+        first, then upstream, then keep). Blocking (may load the remote).
 
         Raises:
             RegistryError: NAME_UNKNOWN for a name its remote's filters leave out.
         """
-        return serving.store_for(self.distribution)
+        local = None if self.cache is None else ServedStore(self.cache)
+        return serving.store_for(self.distribution, local)
 
 
 def resolve(name):
@@ -82,7 +85,15 @@ def resolve(name):
     if under_pull_through:
         through = resolver.find(name)
         if through is not None:
-            return PullThroughTarget(through)
+            return PullThroughTarget(through, _cache_of(through, distribution))
     if distribution is not None:
         return LocalTarget(distribution)
     return None
+
+
+def _cache_of(through, distribution):
+    """`distribution` (of the name asked for) when it is the one serving the name's cache and
+    serves a version; else None."""
+    if distribution is None or through.cache is None or distribution.version_pk is None:
+        return None
+    return distribution if distribution.pk == through.cache.distribution_pk else None

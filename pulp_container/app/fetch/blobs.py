@@ -1,64 +1,67 @@
-"""A blob fetched from upstream once and streamed to every client asking for it meanwhile.
+"""The one upstream blob fetcher: on_demand, streamed and pull-through blobs alike.
 
-The first request takes the blob's lease (``lease.py``) and starts the fetch in a task of its
-own: the response of the remote's RegistryHttpDownloader (which answers upstream's auth
-challenges) is written to a file in the working directory. As soon as upstream's headers
-arrive the lease says where that file is and how big the blob is; from then on every client
-streams the blob as it arrives (``Feed``): clients in the process that fetches take the
-newest bytes from memory and the older ones from the file, clients in other processes read
-the file as it grows.
-Not pulpcore's streaming of remote artifacts: that one ties the fetch to one client's
-response and fetches once per client. So:
+A blob is fetched from upstream once however many clients ask for it at once, in however
+many content app processes on however many hosts: the first request takes the blob's lease
+(``lease.py``, in the database) and starts the fetch in a task of its own, writing the bytes
+to a spool file in its working directory. As soon as upstream's headers arrive the lease says
+where that file is and how big the blob is. From then on:
 
-* one upstream request per blob, however many clients and content app processes ask at once
-  (processes on other hosts wait for the stored blob instead of reading the file);
-* a client going away stops only its own reading; the fetch goes on for the others;
-* every reader sends the bytes as they come but holds back the last ones until the
-  fetch has checked all the bytes against the digest; when the check fails or upstream breaks
-  off, nothing is stored and every reader is cut off before the end, so no client takes a
-  partial or wrong blob for a whole one;
-* once verified, the file becomes the blob's artifact, after the other checksums pulpcore
-  keeps are computed: at a lower CPU priority, once no blob streams in the process
-  (``streaming.py``), so that they do not slow the pulls being served.
+* clients in the fetching process stream the bytes as they arrive (``Feed``), the newest from
+  memory and the older ones from the file;
+* clients in other processes of the same host read the file as it grows (the lease names the
+  host and the path);
+* clients on other hosts wait for the fetch to end and are served the stored artifact.
 
-Readers in the process that runs the fetch follow its `Progress` in memory; readers in other
-processes of the host follow the lease in the database and the file's size.
+Every reader sends the bytes as they come but holds back the last ones until the fetch has
+checked all of them against the digest; when the check fails or upstream breaks off, nothing
+is stored and every reader is cut off before the end, so no client takes a partial or wrong
+blob for a whole one. A blob whose bytes do not match (all of them came) sets its
+RemoteArtifact aside for pulpcore's ``REMOTE_CONTENT_FETCH_FAILURE_COOLDOWN``.
+
+Once verified, the file becomes an Artifact (unless the job says not to keep it: streamed
+remotes), after the other checksums pulpcore keeps are computed at a lower CPU priority once
+no blob streams in the process (``streaming.py``). The fetch's result, the Artifact, goes to
+every request that asked, whichever process or host it is in (`Fetched`): linking it to the
+content that names it is the caller's part (``stores/deferred.py``, ``pullthrough/blobs.py``).
+
+Upstream failures become registry errors in ``upstream/failures.py``, the one place for every
+path.
 """
 
 import asyncio
+import contextlib
 import functools
 import hashlib
 import os
 import tempfile
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from logging import getLogger
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from pulpcore.plugin.models import Artifact
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from pulpcore.plugin.models import Artifact, RemoteArtifact
+from pulpcore.plugin.util import get_domain
 
 from pulp_container.app import errors
-from pulp_container.app.oci.digest import DigestVerifier
 from pulp_container.app.fetch import flights, lease
-from pulp_container.app.upstream import failures
+from pulp_container.app.fetch.feed import CHUNK, POLL, Feed, FeedBroken  # noqa: F401 (re-exported)
 from pulp_container.app.fetch.received import Behind, Received
 from pulp_container.app.fetch.streaming import lower_thread_priority, streaming
+from pulp_container.app.oci.digest import DigestVerifier
+from pulp_container.app.oci.reference import parse_digest
+from pulp_container.app.upstream import failures
 from pulp_container.constants import HEADER_CONTENT_LENGTH
 
 log = getLogger(__name__)
 
-CHUNK = 1024 * 1024
-# Bytes at the end of a blob of known size that a reader holds back until the fetch verified
-# the whole blob (the rest is sent as soon as it arrives).
-TAIL = 64 * 1024
-# Seconds a reader at the end of the file waits before looking again, and between looks at
-# the lease while the file does not grow.
-POLL = 0.02
-CHECK = 0.5
 # Times open() looks again after a fetch ended under its nose.
 ROUNDS = 3
+# Bytes of a blob aiohttp may read from upstream before the fetch takes them (see
+# bench/README.md for why its default is too small).
+READ_AHEAD = 2 * 1024 * 1024
 
 _fetches = set()  # running fetch tasks, kept referenced until they end
 _progress = {}  # key -> Progress of the fetch this process runs
@@ -69,20 +72,82 @@ def running():
     return set(_fetches)
 
 
-class FeedBroken(Exception):
-    """The fetch a reader follows failed after the response started: cut the connection."""
+@dataclass(frozen=True)
+class Source:
+    """One place the bytes of a blob can be fetched from.
+
+    ``remote`` is a remote whose ``get_downloader`` answers the upstream's auth challenges
+    (``upstream/downloaders.py``), given ``downloader_kwargs`` besides the URL.
+    ``remote_artifact_pk`` names the RemoteArtifact this is, if any: it is set aside when its
+    bytes do not match. A failure before the first byte (not a timeout, not an answer such as
+    a 404) is tried again up to ``retries`` times.
+    """
+
+    remote: object
+    url: str
+    downloader_kwargs: tuple = ()
+    remote_artifact_pk: object = None
+    retries: int = 0
+
+    def response(self):
+        """``async with`` it: upstream's response to GET, body unread."""
+        downloader = self.remote.get_downloader(url=self.url, **dict(self.downloader_kwargs))
+        downloader.max_retries = 0
+        return downloader.response("GET", read_bufsize=READ_AHEAD // 2)
+
+
+@dataclass(frozen=True)
+class Job:
+    """What to fetch: the blob `digest` from the first of `sources` that has it, as the
+    flight `key` (one fetch per key at a time). `size` is what the content says (checked);
+    `keep` False fetches without storing (streamed remotes)."""
+
+    key: str
+    digest: str
+    sources: tuple
+    where: failures.Where
+    size: int | None = None
+    keep: bool = True
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A fetch that ended well: the Artifact holding the bytes (None when not kept), and
+    whether they came from upstream under the job's key (False: Pulp held them already)."""
+
+    artifact_pk: object
+    from_upstream: bool = True
+
+    local = False
+
+    @classmethod
+    def from_result(cls, result):
+        result = result or {}
+        return cls(result.get("artifact"), result.get("from_upstream", True))
+
+    def as_result(self):
+        artifact = None if self.artifact_pk is None else str(self.artifact_pk)
+        return {"artifact": artifact, "from_upstream": self.from_upstream}
+
+
+def fetched_from_upstream(key):
+    """Whether the last fetch of `key` ended well with bytes from upstream. Blocking."""
+    found = lease.read(key)
+    return found is not None and found.succeeded and Fetched.from_result(found.result).from_upstream
 
 
 @dataclass
 class Progress:
     """How a fetch run by this process is going, for readers in this process."""
 
+    key: str
     owner: object
     path: str | None = None
     size: int | None = None
     verified: bool = False
     error: dict | None = None
     """The failure, as ``failures.to_record`` writes it."""
+    result: Fetched | None = None
     ended: bool = False
     published: asyncio.Event = field(default_factory=asyncio.Event)
     """Set once ``path`` and ``size`` are known, or the fetch ended without them."""
@@ -90,209 +155,226 @@ class Progress:
     """The bytes received so far: the newest in memory, the others in the file at ``path``."""
 
 
-class PendingBlob:
-    """A blob the cache does not hold (for this name) yet.
+async def open_blob(job):
+    """The bytes of the blob of `job`: a Feed of them as they arrive (a fetch in flight on this
+    host, started here if none was), or Fetched once a fetch ended (here or on another host).
 
-    Args:
-        store: the PullThroughStore (its index, upstream and single-flight key).
-        digest: the blob's digest.
-        cached: what the cache knows of it (``index.CachedBlob``).
+    Raises:
+        RegistryError: the upstream failure, when nothing was streamed yet.
     """
-
-    local = False
-
-    def __init__(self, store, digest, cached):
-        self.store = store
-        self.digest = digest
-        self.cached = cached
-        self.key = f"blob:{store.key}:{digest}"
-
-    def _where(self):
-        return self.store.upstream.where(failures.BLOB, self.digest)
-
-    async def head(self):
-        """The blob's size (None if unknown), asking upstream unless the cache knows it.
-
-        Raises:
-            RegistryError: BLOB_UNKNOWN, or the upstream failure.
-        """
-        if self.cached.linked and self.cached.size is not None:
-            return self.cached.size
-        status, headers = await self.store.upstream.blob_head(self.digest)
-        if status != 200:
-            raise failures.from_status(status, headers, self._where())
-        length = headers.get(HEADER_CONTENT_LENGTH)
-        return int(length) if length and length.isdigit() else None
-
-    async def open(self):
-        """A StoredBlob to serve, or a Feed of the bytes as they arrive.
-
-        Raises:
-            RegistryError: the upstream failure, when nothing was streamed yet.
-        """
-        if self.cached.in_pulp:
-            stored = await self._adopt()
-            if stored is not None:
-                return stored
-        for _ in range(ROUNDS):
-            progress = _progress.get(self.key)
-            if progress is not None:
-                opened = await self._attach_here(progress)
+    for _ in range(ROUNDS):
+        progress = _progress.get(job.key)
+        if progress is not None:
+            opened = await _attach_here(progress)
+        else:
+            owner = lease.new_owner()
+            claimed = await sync_to_async(_claim)(job, owner)
+            if claimed is True:
+                opened = await _attach_here(_start(job, owner))
+                if isinstance(opened, Feed):
+                    opened.leading = True
             else:
-                owner = lease.new_owner()
-                claimed = await sync_to_async(self._claim)(owner)
-                if claimed is True:
-                    opened = await self._attach_here(self._start(owner))
-                elif isinstance(claimed, lease.Lease) or claimed is None:
-                    opened = await self._attach(claimed)
-                else:
-                    return claimed  # stored meanwhile
-            if opened is not None:
-                return opened
-            found = await self.store.index.blob(self.digest)
-            if found.stored is not None and found.linked:
-                return found.stored
-            if found.in_pulp:
-                # Stored meanwhile but not linked to this name: fetched before the name had a
-                # cache (a blob alone creates none), or for another name.
-                self.cached = found
-                stored = await self._adopt()
-                if stored is not None:
-                    return stored
-        raise errors.RegistryError(
-            errors.UNAVAILABLE,
-            detail={"digest": self.digest},
-            message="the blob is being fetched by another request; try again",
-        )
+                opened = await _attach(job.key, claimed)
+        if isinstance(opened, Fetched) and opened.artifact_pk is None:
+            continue  # not kept (streamed): the next fetch is this request's
+        if opened is not None:
+            return opened
+    raise errors.RegistryError(
+        errors.UNAVAILABLE,
+        detail={"digest": job.digest},
+        message="the blob is being fetched by another request; try again",
+    )
 
-    def _claim(self, owner):
-        """Take the lease (True), or the Lease someone holds (or None: look again), or the
-        StoredBlob a fetch that ended between our first look and now stored. Blocking."""
-        held = lease.take(self.key, owner)
-        if held is not True:
-            return held
-        if not self.store.index.holds_bytes_now(self.digest):
-            return True  # (one indexed query; the full look only when the bytes came meanwhile)
-        lease.succeed(self.key, owner)  # the bytes came meanwhile: no fetch
-        found = self.store.index.blob_now(self.digest)
-        if found.stored is not None and found.linked:
-            return found.stored
-        return None  # not linked to this name: open() looks again and adopts them
 
-    async def _adopt(self):
-        """Pulp holds these bytes already: serve them once upstream confirms the name has them."""
-        if not self.cached.linked:
-            status, headers = await self.store.upstream.blob_head(self.digest)
-            if status != 200:
-                raise failures.from_status(status, headers, self._where())
-        return await self.store.index.link_stored_blob(self.digest)
+def stored_artifact_pk(digest):
+    """The primary key of an Artifact Pulp holds with the bytes of `digest`, or None.
+    Blocking."""
+    parsed = parse_digest(digest)
+    return (
+        Artifact.objects.filter(pulp_domain=get_domain(), **{parsed.algorithm: parsed.encoded})
+        .values_list("pk", flat=True)
+        .first()
+    )
 
-    async def _attach_here(self, progress):
-        """Follow a fetch run by this process: a Feed, or None when it ended."""
-        await progress.published.wait()
+
+def _claim(job, owner):
+    """Take the lease (True), else the Lease someone holds (or None: look again); a lease
+    taken for bytes Pulp holds meanwhile ends at once, with them as its result. Blocking."""
+    held = lease.take(job.key, owner)
+    if held is not True:
+        return held
+    if job.keep:
+        artifact_pk = stored_artifact_pk(job.digest)
+        if artifact_pk is not None:
+            lease.succeed(job.key, owner, Fetched(artifact_pk, from_upstream=False).as_result())
+            return lease.read(job.key)
+    return True
+
+
+async def _attach_here(progress):
+    """Follow a fetch run by this process: a Feed, or Fetched when it ended."""
+    await progress.published.wait()
+    if progress.error is not None:
+        raise failures.from_record(progress.error)
+    try:
+        fd = os.open(progress.path, os.O_RDONLY)
+    except (FileNotFoundError, TypeError):
+        # Being stored (the file moved) or gone: the fetch's end says which.
+        while not progress.ended:
+            await lease.notifier.wait(progress.key, POLL)
         if progress.error is not None:
             raise failures.from_record(progress.error)
-        try:
-            fd = os.open(progress.path, os.O_RDONLY)
-        except (FileNotFoundError, TypeError):
-            # Being stored (the file moved) or gone: once the fetch has ended, the cache says
-            # which. Looking before then can find the artifact saved but not yet linked.
-            while not progress.ended:
-                await lease.notifier.wait(self.key, POLL)
+        return progress.result
+    return Feed(progress.key, progress.owner, fd, progress.size, progress)
+
+
+async def _attach(key, seen):
+    """Follow the fetch `seen` (another process's, maybe on another host) until its file can
+    be read here (a Feed) or it ended (Fetched); None when its holder went away. Raises its
+    error if it failed before any byte was sent."""
+    while seen is not None:
+        if seen.failed:
+            raise failures.from_record(seen.error)
+        if seen.succeeded:
+            return Fetched.from_result(seen.result)
+        if seen.stale:
             return None
-        return Feed(self.key, progress.owner, fd, progress.size, progress)
+        if seen.path is not None and seen.host == lease.HOST:
+            try:
+                fd = os.open(seen.path, os.O_RDONLY)
+            except FileNotFoundError:
+                pass  # stored and moved meanwhile (or on another host): the lease ends next
+            else:
+                return Feed(key, seen.owner, fd, seen.size)
+        await lease.notifier.wait(key, flights.POLL)
+        current = await sync_to_async(lease.read)(key)
+        if current is None or current.owner != seen.owner:
+            return None
+        seen = current
+    return None
 
-    async def _attach(self, seen):
-        """Follow the fetch `seen` (another process's) until its file can be read: a Feed, or
-        None when it ended (look at the cache again). Raises its error if it failed before
-        any byte was sent."""
-        while seen is not None and not seen.stale:
-            if seen.failed:
-                raise failures.from_record(seen.error)
-            if seen.path is not None and seen.host == lease.HOST:
-                try:
-                    fd = os.open(seen.path, os.O_RDONLY)
-                except FileNotFoundError:
-                    pass  # stored and moved meanwhile: the lease goes next
-                else:
-                    return Feed(self.key, seen.owner, fd, seen.size)
-            await lease.notifier.wait(self.key, flights.POLL)
-            current = await sync_to_async(lease.read)(self.key)
-            if current is None or current.owner != seen.owner:
-                return None
-            seen = current
-        return None
 
-    def _start(self, owner):
-        progress = _progress[self.key] = Progress(owner)
-        task = asyncio.ensure_future(self._fetch(progress))
-        _fetches.add(task)
-        task.add_done_callback(_fetches.discard)
-        return progress
+def _start(job, owner):
+    progress = _progress[job.key] = Progress(job.key, owner)
+    task = asyncio.ensure_future(_fetch(job, progress))
+    _fetches.add(task)
+    task.add_done_callback(_fetches.discard)
+    return progress
 
-    async def _fetch(self, progress):
-        """Download the blob into a file readers follow; store it if it checks out; end the
-        lease. Only sha256 is computed while the bytes flow (it is what clients check); the
-        other checksums pulpcore keeps are computed from the file once it is complete."""
-        key, owner, notify = self.key, progress.owner, lease.notifier.notify
-        path = None
-        beating = asyncio.ensure_future(flights.heartbeat(key, owner))
-        try:
-            async with self.store.upstream.blob_response(self.digest) as response:
-                if response.status != 200:
-                    raise failures.from_status(response.status, response.headers, self._where())
-                length = response.headers.get(HEADER_CONTENT_LENGTH)
-                size = int(length) if length and length.isdigit() else None
-                fd, path = tempfile.mkstemp(dir=settings.WORKING_DIRECTORY, prefix="pull-through-")
-                progress.path, progress.size = path, size
-                progress.published.set()
-                # Readers in other processes learn of the file from the lease; the bytes start
-                # flowing (to readers here) without waiting for that round trip.
-                publishing = asyncio.ensure_future(
-                    sync_to_async(lease.publish)(key, owner, path, size)
-                )
-                verifier = DigestVerifier(self.digest)
-                try:
-                    await _receive(response, fd, verifier, progress.received, lambda: notify(key))
-                finally:
-                    os.close(fd)
-                    await publishing
-            expected = size if size is not None else self.cached.size
-            if expected is not None and verifier.size != expected:
-                raise failures.invalid(
-                    self._where(), f"it has {verifier.size} bytes, not {expected}"
-                )
-            if not verifier.matches():
-                raise failures.invalid(self._where(), f"its bytes hash to {verifier.actual}")
-            progress.verified = True
-            notify(key)  # readers of this process may send their last bytes now
-            await sync_to_async(lease.verify)(key, owner)
-            notify(key)
+
+_TIMEOUTS = (asyncio.TimeoutError, TimeoutError)
+
+
+async def _answer(job, stack):
+    """The first 200 answer of the job's sources (entered in `stack`).
+
+    Raises:
+        RegistryError: the last source's failure.
+    """
+    error = None
+    for source in job.sources:
+        for _ in range(source.retries + 1):
+            try:
+                response = await stack.enter_async_context(source.response())
+            except failures.UPSTREAM_EXCEPTIONS as exc:
+                error = failures.from_exception(exc, job.where)
+                if isinstance(exc, _TIMEOUTS) or isinstance(exc, errors.RegistryError):
+                    break
+                continue
+            if response.status == 200:
+                return response
+            error = failures.from_status(response.status, response.headers, job.where)
+            if response.status < 500:
+                break
+    raise error or errors.RegistryError(errors.BLOB_UNKNOWN, detail={"digest": job.digest})
+
+
+async def _fetch(job, progress):
+    """Download the blob into a file readers follow; store it if it checks out; end the
+    lease with the Artifact as its result. Only sha256 is computed while the bytes flow (it is
+    what clients check); the other checksums pulpcore keeps are computed from the file once it
+    is complete."""
+    key, owner, notify = job.key, progress.owner, lease.notifier.notify
+    path = None
+    beating = asyncio.ensure_future(flights.heartbeat(key, owner))
+    try:
+        async with contextlib.AsyncExitStack() as stack:
+            response = await _answer(job, stack)
+            length = response.headers.get(HEADER_CONTENT_LENGTH)
+            size = int(length) if length and length.isdigit() else None
+            fd, path = tempfile.mkstemp(dir=settings.WORKING_DIRECTORY, prefix="blob-fetch-")
+            progress.path, progress.size = path, size
+            progress.published.set()
+            # Readers in other processes learn of the file from the lease; the bytes start
+            # flowing (to readers here) without waiting for that round trip.
+            publishing = asyncio.ensure_future(sync_to_async(lease.publish)(key, owner, path, size))
+            verifier = DigestVerifier(job.digest)
+            try:
+                await _receive(response, fd, verifier, progress.received, lambda: notify(key))
+            finally:
+                os.close(fd)
+                await publishing
+        expected = size if size is not None else job.size
+        if expected is not None and verifier.size != expected:
+            raise failures.invalid(job.where, f"it has {verifier.size} bytes, not {expected}")
+        if not verifier.matches():
+            await sync_to_async(_set_aside)(job.sources)
+            raise failures.invalid(job.where, f"its bytes hash to {verifier.actual}")
+        progress.verified = True
+        notify(key)  # readers of this process may send their last bytes now
+        await sync_to_async(lease.verify)(key, owner)
+        notify(key)
+        artifact_pk = None
+        if job.keep:
             await streaming.quiet()  # the other checksums: after the clients are served
             digests = await asyncio.get_running_loop().run_in_executor(
                 _hashing, _file_digests, path, verifier.actual
             )
-            await self.store.index.record_blob(self.digest, path, verifier.size, digests)
-        except Exception as exc:
-            if isinstance(exc, failures.UPSTREAM_EXCEPTIONS):
-                error = failures.from_exception(exc, self._where())
-                log.warning("Fetching blob %s through %s failed: %s", self.digest, key, error)
-            else:
-                log.exception("Fetching blob %s through %s failed", self.digest, key)
-                error = errors.RegistryError(errors.UNKNOWN, detail={"digest": self.digest})
-            progress.error = failures.to_record(error)
-            if path is not None and os.path.exists(path):
-                os.unlink(path)
-            await sync_to_async(lease.fail)(key, owner, progress.error)
+            artifact_pk = await sync_to_async(_save_artifact)(path, verifier.size, digests)
         else:
-            await sync_to_async(lease.succeed)(key, owner)
-        finally:
-            progress.ended = True
-            progress.published.set()
-            if _progress.get(key) is progress:
-                del _progress[key]
-            beating.cancel()
-            notify(key)
+            os.unlink(path)
+        progress.result = Fetched(artifact_pk)
+    except Exception as exc:
+        if isinstance(exc, failures.UPSTREAM_EXCEPTIONS):
+            error = failures.from_exception(exc, job.where)
+            log.warning("Fetching blob %s (%s) failed: %s", job.digest, key, error)
+        else:
+            log.exception("Fetching blob %s (%s) failed", job.digest, key)
+            error = errors.RegistryError(errors.UNKNOWN, detail={"digest": job.digest})
+        progress.error = failures.to_record(error)
+        if path is not None and os.path.exists(path):
+            os.unlink(path)
+        await sync_to_async(lease.fail)(key, owner, progress.error)
+    else:
+        await sync_to_async(lease.succeed)(key, owner, progress.result.as_result())
+    finally:
+        progress.ended = True
+        progress.published.set()
+        if _progress.get(key) is progress:
+            del _progress[key]
+        beating.cancel()
+        notify(key)
+
+
+def _set_aside(sources):
+    """pulpcore's cool-down: RemoteArtifacts whose bytes did not match are not tried again for
+    ``REMOTE_CONTENT_FETCH_FAILURE_COOLDOWN`` seconds."""
+    pks = [source.remote_artifact_pk for source in sources if source.remote_artifact_pk]
+    if pks:
+        RemoteArtifact.objects.filter(pk__in=pks).update(failed_at=timezone.now())
+
+
+def _save_artifact(path, size, digests):
+    """The Artifact of the verified file at `path` (moved into storage), or the one Pulp
+    stored meanwhile (the file is removed then): its primary key."""
+    artifact = Artifact(file=path, size=size, **digests)
+    try:
+        with transaction.atomic():
+            artifact.save()
+    except IntegrityError:
+        artifact = Artifact.objects.get(artifact.q())
+        os.unlink(path)
+    return artifact.pk
 
 
 async def _receive(response, fd, verifier, received, notify):
@@ -355,99 +437,18 @@ def _file_digests(path, verified):
     return {**{name: hasher.hexdigest() for name, hasher in hashers.items()}, **known}
 
 
-class Feed:
-    """The bytes of a blob being fetched, read from the fetch's file as it grows.
+def after(work, what):
+    """Run ``await work()`` in a task of its own (linking a fetch's result once it ended);
+    tracked with the fetches (``running``), failures logged (`what` names the work)."""
 
-    ``size`` is the blob's size when upstream said it (Content-Length). ``progress`` is the
-    fetch's Progress when this process runs it; else the lease tells how it goes.
-    """
-
-    local = False
-
-    def __init__(self, key, owner, fd, size, progress=None):
-        self.key = key
-        self.owner = owner
-        self.fd = fd
-        self.size = size
-        self.progress = progress
-
-    def close(self):
-        if self.fd is not None:
-            os.close(self.fd)
-            self.fd = None
-
-    async def chunks(self, start=0, stop=None):
-        """The bytes, in order, until the blob is complete. The last bytes (the last TAIL
-        bytes of a blob of known size, else the last chunk read) are held back until the
-        fetch has checked the whole blob against its digest.
-
-        Args:
-            start, stop: of a blob of known size, only the bytes from offset `start` up to
-                `stop` (excluded; None: the end). Their last TAIL bytes are held back the same
-                way, so a range too ends only once the whole blob checked out.
-
-        Raises:
-            FeedBroken: the fetch failed or stopped before the end.
-        """
-        if self.size is not None:
-            stop = self.size if stop is None else min(stop, self.size)
-        offset, held, verified, checked = start, None, False, time.monotonic()
-        held_back = 0 if stop is None else min(stop - start, TAIL)
+    async def run():
         try:
-            with streaming:
-                while True:
-                    if stop is None:
-                        wanted = CHUNK
-                    else:
-                        end = stop if verified else stop - held_back
-                        wanted = min(CHUNK, end - offset)
-                    data = self._read(offset, wanted)
-                    if data:
-                        offset += len(data)
-                        streaming.tick()
-                        if stop is not None:
-                            yield data
-                            continue
-                        if held is not None:
-                            yield held
-                        held = data
-                        continue
-                    if verified:
-                        break  # and nothing more in the file
-                    complete = stop is not None and offset >= stop - held_back
-                    if self.progress is not None or complete or time.monotonic() - checked >= CHECK:
-                        checked = time.monotonic()
-                        verified = await self._verified()
-                        if verified:
-                            continue  # read what the file holds, then stop
-                    await lease.notifier.wait(self.key, POLL)
-                if held is not None:
-                    yield held
-        finally:
-            self.close()
+            await work()
+        except errors.RegistryError as error:
+            log.debug("%s: %s", what, error)
+        except Exception:
+            log.exception("%s failed", what)
 
-    def _read(self, offset, wanted):
-        if wanted <= 0:
-            return b""
-        if self.progress is not None:  # the fetch runs here: the newest bytes are in memory
-            return self.progress.received.read(self.fd, offset, wanted)
-        return os.pread(self.fd, wanted, offset)
-
-    async def _verified(self):
-        """Whether the fetch has all the bytes and they match the digest.
-
-        Raises:
-            FeedBroken: it failed, or its process stopped beating.
-        """
-        if self.progress is not None:
-            if self.progress.error is not None:
-                raise FeedBroken(self.progress.error.get("message", "the fetch failed"))
-            return self.progress.verified
-        current = await sync_to_async(lease.read)(self.key)
-        if current is None or current.owner != self.owner:
-            return True  # it ended well (a failure stays recorded) and moved on
-        if current.failed:
-            raise FeedBroken((current.error or {}).get("message", "the fetch failed"))
-        if current.stale:
-            raise FeedBroken(f"the process fetching {self.key} stopped")
-        return current.verified
+    task = asyncio.ensure_future(run())
+    _fetches.add(task)
+    task.add_done_callback(_fetches.discard)

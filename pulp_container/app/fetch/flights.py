@@ -1,14 +1,16 @@
-"""One upstream fetch per key at a time, across every content app process: single flight.
+"""Single flight: one run of a piece of work per key at a time, across every content app process
+and host sharing the database, and its result returned to everyone who asked.
 
-The first request takes the key's lease (``lease.py``) and runs the work; the others wait for
-its outcome, then read what it stored. The leader's error is recorded in the lease and
-raised in every waiting request too, so N clients asking at once for an uncached manifest
-cause one upstream request whether it succeeds or not. The work runs in a task of its own:
-a leader whose client goes away still finishes it for the others.
+The first request takes the key's lease (``lease.py``) and runs the work in a task of its own
+(a leader whose client goes away still finishes it for the others). What the work returns (a
+JSON-able value) is written into the lease as it ends; every request that asked meanwhile gets
+that same value: requests of the leader's process from its task, the others from the lease.
+What the work raised (a RegistryError) is raised in every one of them alike, so N clients
+asking at once for an uncached manifest cause one upstream request whether it succeeds or not.
 
-The work may hand its own client the answer before it is done (a manifest fetched and checked,
-while it is still being stored): the leader returns at once, the others still wait for the
-stored copy.
+Nothing here calls back into its caller: `once` takes the work and returns its value.
+``keep`` runs work that follows an answer already given (storing what was fetched) under the
+key of what it stores, so that a request for that key waits for it instead of fetching again.
 """
 
 import asyncio
@@ -24,61 +26,98 @@ log = getLogger(__name__)
 
 # Seconds between looks at a lease held by another process.
 POLL = 0.05
+# Times a request takes the lease again after its holder vanished (its process died).
+ROUNDS = 3
 
-_running = set()  # the leaders' tasks, kept referenced until they end
+_leading = {}  # key -> (owner, task) of the flights this process leads
+_running = set()  # the leaders' and keepers' tasks, kept referenced until they end
+
+
+class _Vanished:
+    """`follow`'s answer when the holder went away without finishing: take the lease again."""
+
+
+VANISHED = _Vanished()
 
 
 async def once(key, work):
-    """Run ``await work(answer)`` unless another request runs it for `key`; then wait for that.
+    """``await work()`` unless another request runs it for `key` right now; either way, what
+    it returned.
 
-    The work may call ``answer(value)`` once it has what its client needs and go on (storing
-    it): this request then returns `value` at once, the work going on in its task.
-
-    Returns:
-        The value the work answered when this request ran it and it answered; else None,
-        when the work is done, by this request or another (then, rarely, it may have been
-        superseded: callers look at the cache again and call once more if still needed).
+    Args:
+        key: names the work (``"manifest:<name>:<reference>"``, ...).
+        work: a coroutine function returning a JSON-able value.
 
     Raises:
-        RegistryError: what the work raised before answering, in whichever process it ran.
+        RegistryError: what the work raised, in whichever process it ran; UNAVAILABLE when
+            its holders kept vanishing.
     """
+    for _ in range(ROUNDS):
+        owner = lease.new_owner()
+        held = await sync_to_async(lease.take)(key, owner)
+        if held is True:
+            return await asyncio.shield(lead(key, owner, work))
+        outcome = await follow(key, held)
+        if outcome is not VANISHED:
+            return outcome
+    raise errors.RegistryError(
+        errors.UNAVAILABLE,
+        detail={"key": key},
+        message="the resource is being fetched by another request; try again",
+    )
+
+
+async def keep(key, work):
+    """Run ``await work()`` in a task of its own as the flight of `key`, once the lease is
+    taken (or, when another request holds it, after that one ended); returns once the lease
+    is taken or followed, not when the work is done. Failures are logged."""
     owner = lease.new_owner()
     held = await sync_to_async(lease.take)(key, owner)
-    if held is not True:
+    if held is True:
+        lead(key, owner, work)
+        return
+    _track(asyncio.ensure_future(_after(key, held, work)))
+
+
+async def _after(key, held, work):
+    try:
         await follow(key, held)
-        return None
-    answered = asyncio.get_running_loop().create_future()
+    except errors.RegistryError:
+        pass  # the other request failed; this work still runs
+    try:
+        await work()
+    except Exception:
+        log.exception("Keeping %s failed", key)
 
-    def answer(value):
-        if not answered.done():
-            answered.set_result(value)
 
-    task = asyncio.ensure_future(_lead(key, owner, lambda: work(answer)))
+def lead(key, owner, work):
+    """Run the work of `key` (its lease taken by `owner`) in a task of its own: the task."""
+    task = asyncio.ensure_future(_run(key, owner, work))
+    _leading[key] = (owner, task)
+    _track(task)
+    return task
+
+
+def _track(task):
     _running.add(task)
     task.add_done_callback(_ended)
-    await asyncio.wait([answered, task], return_when=asyncio.FIRST_COMPLETED)
-    if answered.done():
-        return answered.result()
-    answered.cancel()
-    task.result()  # raises what the work raised
-    return None
 
 
 def running():
-    """The leaders' tasks of this process not finished yet (some go on after answering)."""
+    """The leaders' and keepers' tasks of this process not finished yet."""
     return set(_running)
 
 
 def _ended(task):
     _running.discard(task)
     if not task.cancelled():
-        task.exception()  # logged by _lead; raised to the leader only if it had no answer
+        task.exception()  # raised to whoever awaits it; logged by _run
 
 
-async def _lead(key, owner, work):
+async def _run(key, owner, work):
     beating = asyncio.ensure_future(heartbeat(key, owner))
     try:
-        await work()
+        value = await work()
     except errors.RegistryError as error:
         await sync_to_async(lease.fail)(key, owner, failures.to_record(error))
         raise
@@ -88,9 +127,12 @@ async def _lead(key, owner, work):
         await sync_to_async(lease.fail)(key, owner, failures.to_record(error))
         raise
     else:
-        await sync_to_async(lease.succeed)(key, owner)
+        await sync_to_async(lease.succeed)(key, owner, value)
+        return value
     finally:
         beating.cancel()
+        if _leading.get(key, (None,))[0] == owner:
+            del _leading[key]
         lease.notifier.notify(key)
 
 
@@ -104,16 +146,25 @@ async def heartbeat(key, owner):
 
 
 async def follow(key, seen):
-    """Wait until the lease `seen` (held by another request) ends.
+    """Wait until the lease `seen` (held by another request) ends: what its holder returned,
+    or VANISHED when it went away without finishing (or `seen` is None).
 
     Raises:
         RegistryError: the one the holder recorded.
     """
-    while seen is not None and not seen.stale:
+    while seen is not None:
+        local = _leading.get(key)
+        if local is not None and local[0] == seen.owner:
+            return await asyncio.shield(local[1])
         if seen.failed:
             raise failures.from_record(seen.error)
+        if seen.succeeded:
+            return seen.result
+        if seen.stale:
+            break
         await lease.notifier.wait(key, POLL)
         current = await sync_to_async(lease.read)(key)
         if current is None or current.owner != seen.owner:
-            return
+            break
         seen = current
+    return VANISHED

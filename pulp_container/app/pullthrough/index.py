@@ -44,7 +44,8 @@ from pulp_container.app.pullthrough import ingest, resolver
 from pulp_container.app.fetch.streaming import later, lower_thread_priority
 from pulp_container.app.registry.compiled import CompiledQuery
 from pulp_container.app.registry.connections import replacing_broken_connection
-from pulp_container.app.stores.local import StoredBlob, StoredManifest
+from pulp_container.app.fetch.blobs import fetched_from_upstream
+from pulp_container.app.stores.stored import StoredBlob, StoredManifest
 
 _writes = ThreadPoolExecutor(
     max_workers=1, thread_name_prefix="pull-through-writes", initializer=lower_thread_priority
@@ -270,16 +271,10 @@ class CacheIndex:
     async def touch(self, reference):
         await _writing(ingest.touch)(self.target, reference)
 
-    async def record_blob(self, digest, path, size, digests):
-        """Store a blob fetched and verified (see ``ingest.record_blob``); its StoredBlob.
-
-        Linked to the name's cache if it has one; a blob alone never creates the cache.
-        """
-        return await _writing(self._record_blob)(digest, path, size, digests)
-
-    def _record_blob(self, digest, path, size, digests):
-        content_artifact = ingest.record_blob(self.cache, digest, path, size, digests)
-        return StoredBlob(digest=digest, content_artifact=content_artifact)
+    async def fetched_here(self, key):
+        """Whether the blob fetch `key` of this name ended well with bytes from upstream (so
+        upstream has them under this name)."""
+        return await sync_to_async(fetched_from_upstream)(key)
 
     async def link_stored_blob(self, digest):
         """Upstream confirmed having `digest` under this name: the bytes Pulp holds, linked to

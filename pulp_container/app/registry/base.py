@@ -3,10 +3,11 @@
 The middleware (bound to ``/v2`` paths and the token endpoint only) puts the API version header
 on every response, turns RegistryError and format errors into the error envelope, and takes
 Basic credentials out of the request before pulpcore's own authentication middleware would
-check them in full (see ``auth/authentication.py``). RegistryHandler resolves a repository name to a distribution and
-the repository version it serves, decides whether the caller may pull it, and hands the
-handlers a ServedStore of that version (which by digest also answers from the versions the
-distribution served just before a switch).
+check them in full (see ``auth/authentication.py``). RegistryHandler resolves a repository
+name with the one name resolver (``targets.py``), decides whether the caller may pull it, and
+hands the handlers the target's Store (``stores/protocol.py``): the local store of a
+distribution's version, or the pull-through store composing its cache's local store. The
+handlers read from it the same way whichever it is.
 
 With token authentication (the default; ``TOKEN_AUTH_DISABLED`` turns it off) every request
 needs a Bearer token from the token endpoint (``registry/token.py``) that grants what it asks;
@@ -14,7 +15,6 @@ without one it is answered 401 with a challenge naming the endpoint and the scop
 """
 
 import asyncio
-import inspect
 import re
 from dataclasses import dataclass
 from logging import getLogger
@@ -314,31 +314,19 @@ class RegistryHandler(Handler):
             raise login_error(refused, unauthorized)
         return Identity(user, sent_credentials=True)
 
-    async def resolve(self, request, lookup=None):
+    async def resolve(self, request):
         """Resolve ``match_info["path"]`` (the repository name) for a pull.
 
-        Args:
-            request: the aiohttp request.
-            lookup: optional ``function(store)`` run right after, in the same trip to the
-                ORM's thread (one thread hop a request instead of two). When it returns an
-                awaitable (a PullThroughStore's lookups do), that is awaited here.
-
         Returns:
-            (Context, what `lookup` returned or None).
+            The Context: what serves the name, and its Store (``stores/protocol.py``), which
+            the handler reads from.
 
         Raises:
             RegistryError: NAME_INVALID, NAME_UNKNOWN, UNAUTHORIZED or DENIED.
         """
         name = request.match_info["path"]
         validate_name(name)
-        ctx, found = await orm(self._resolve_blocking, request, name, lookup)
-        if inspect.isawaitable(found):  # a PullThroughStore's lookups are coroutines
-            found = await found
-        return ctx, found
-
-    def _resolve_blocking(self, request, name, lookup):
-        ctx = self._context(request, name)
-        return ctx, (lookup(ctx.store) if lookup is not None else None)
+        return await orm(self._context, request, name)
 
     def _authorize(self, request, name, identity, target):
         """Refuse unless `identity` may pull `name` from `target` (content guard, private

@@ -34,14 +34,11 @@ def _not_modified(request, digest):
 class Manifests(RegistryHandler):
     async def get(self, request):  # also bound to HEAD
         reference = parse_reference(request.match_info["reference"])
+        ctx = await self.resolve(request)
         if reference.is_digest:
-            ctx, manifest = await self.resolve(
-                request, lambda store: store.manifest_by_digest(reference.digest)
-            )
+            manifest = await ctx.store.manifest_by_digest(reference.digest)
         else:
-            ctx, manifest = await self.resolve(
-                request, lambda store: store.manifest_by_tag(reference.tag)
-            )
+            manifest = await ctx.store.manifest_by_tag(reference.tag)
         detail = {"name": ctx.name, "reference": str(reference)}
         if manifest is None:
             raise errors.RegistryError(errors.MANIFEST_UNKNOWN, detail=detail)

@@ -1,4 +1,5 @@
-"""StoredManifest: what serving a manifest needs, whichever store found it.
+"""StoredManifest and StoredBlob: what serving a manifest or stored blob needs, whichever
+store found it.
 
 No Django here, so that the pull-through store (tested without Django) can build one from a
 manifest it just fetched, and a single flight (``fetch/flights.py``) can hand one to requests

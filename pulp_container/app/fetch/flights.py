@@ -11,9 +11,13 @@ asking at once for an uncached manifest cause one upstream request whether it su
 Nothing here calls back into its caller: `once` takes the work and returns its value.
 ``keep`` runs work that follows an answer already given (storing what was fetched) under the
 key of what it stores, so that a request for that key waits for it instead of fetching again.
+Work kept while a flight's work ran belongs to that flight too: the flight returns its value
+to the requests of its process at once, but ends (and the requests of other processes, and
+the next flight of its key, go on) only once what it kept is stored.
 """
 
 import asyncio
+import contextvars
 from logging import getLogger
 
 from asgiref.sync import sync_to_async
@@ -29,7 +33,9 @@ POLL = 0.05
 # Times a request takes the lease again after its holder vanished (its process died).
 ROUNDS = 3
 
-_leading = {}  # key -> (owner, task) of the flights this process leads
+_leading = {}  # key -> (owner, answered future) of the flights this process leads
+# The tasks `keep` started within the work of the flight running in the current task.
+_kept = contextvars.ContextVar("pulp_container_flight_kept", default=None)
 _running = set()  # the leaders' and keepers' tasks, kept referenced until they end
 
 
@@ -74,9 +80,12 @@ async def keep(key, work):
     owner = lease.new_owner()
     held = await sync_to_async(lease.take)(key, owner)
     if held is True:
-        lead(key, owner, work)
-        return
-    _track(asyncio.ensure_future(_after(key, held, work)))
+        task = _run_task(key, owner, work)
+    else:
+        task = _track(asyncio.ensure_future(_after(key, held, work)))
+    kept = _kept.get()
+    if kept is not None:
+        kept.append(task)
 
 
 async def _after(key, held, work):
@@ -91,16 +100,26 @@ async def _after(key, held, work):
 
 
 def lead(key, owner, work):
-    """Run the work of `key` (its lease taken by `owner`) in a task of its own: the task."""
-    task = asyncio.ensure_future(_run(key, owner, work))
-    _leading[key] = (owner, task)
-    _track(task)
-    return task
+    """Run the work of `key` (its lease taken by `owner`) in a task of its own: a future of
+    the value it returns (set before what it kept is stored, see `keep`)."""
+    answered = asyncio.get_running_loop().create_future()
+    _leading[key] = (owner, answered)
+    _run_task(key, owner, work, answered)
+    return answered
+
+
+def _run_task(key, owner, work, answered=None):
+    # A context of its own: what `keep` appends within the work is this flight's.
+    context = contextvars.copy_context()
+    context.run(_kept.set, None)
+    loop = asyncio.get_running_loop()
+    return _track(loop.create_task(_run(key, owner, work, answered), context=context))
 
 
 def _track(task):
     _running.add(task)
     task.add_done_callback(_ended)
+    return task
 
 
 def running():
@@ -114,16 +133,27 @@ def _ended(task):
         task.exception()  # raised to whoever awaits it; logged by _run
 
 
-async def _run(key, owner, work):
+async def _run(key, owner, work, answered=None):
     beating = asyncio.ensure_future(heartbeat(key, owner))
+    kept = []
+    _kept.set(kept)
     try:
-        value = await work()
+        try:
+            value = await work()
+        finally:
+            _kept.set(None)
+        if answered is not None and not answered.done():
+            answered.set_result(value)
+        if kept:
+            await asyncio.gather(*kept, return_exceptions=True)
     except errors.RegistryError as error:
+        _settle(answered, error)
         await sync_to_async(lease.fail)(key, owner, failures.to_record(error))
         raise
-    except BaseException:
+    except BaseException as exc:
         log.exception("Fetching %s failed", key)
         error = errors.RegistryError(errors.UNKNOWN, message=f"fetching {key} failed")
+        _settle(answered, error if isinstance(exc, Exception) else exc)
         await sync_to_async(lease.fail)(key, owner, failures.to_record(error))
         raise
     else:
@@ -134,6 +164,12 @@ async def _run(key, owner, work):
         if _leading.get(key, (None,))[0] == owner:
             del _leading[key]
         lease.notifier.notify(key)
+
+
+def _settle(answered, exc):
+    if answered is not None and not answered.done():
+        answered.set_exception(exc)
+        answered.exception()  # retrieved: raised to whoever awaits it, if anybody does
 
 
 async def heartbeat(key, owner):

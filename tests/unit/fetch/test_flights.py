@@ -83,7 +83,9 @@ def test_the_work_runs_once_and_everyone_gets_its_result(leases):
         return {"digest": "sha256:1"}
 
     async def crowd():
-        return await asyncio.gather(*(flights.once("k", work) for _ in range(10)))
+        values = await asyncio.gather(*(flights.once("k", work) for _ in range(10)))
+        await asyncio.gather(*flights.running())  # the lease is written after the answer
+        return values
 
     assert run(crowd()) == [{"digest": "sha256:1"}] * 10
     assert runs == [1]
@@ -96,9 +98,11 @@ def test_what_the_work_raised_is_raised_in_every_request(leases):
         raise errors.RegistryError(errors.TOOMANYREQUESTS, message="slow down")
 
     async def crowd():
-        return await asyncio.gather(
+        outcomes = await asyncio.gather(
             *(flights.once("k", work) for _ in range(3)), return_exceptions=True
         )
+        await asyncio.gather(*flights.running(), return_exceptions=True)
+        return outcomes
 
     outcomes = run(crowd())
     assert [outcome.code for outcome in outcomes] == [errors.TOOMANYREQUESTS] * 3
@@ -196,3 +200,25 @@ def test_keep_after_another_requests_flight_still_runs_its_work(leases):
 
 async def never():
     raise AssertionError("a follower ran the work")
+
+
+def test_a_flight_answers_at_once_but_ends_once_what_it_kept_is_stored(leases):
+    async def scenario():
+        stored = asyncio.Event()
+
+        async def record():
+            await stored.wait()
+            return {"kept": True}
+
+        async def fetch():
+            await flights.keep("digest", record)
+            return {"fetched": True}
+
+        value = await flights.once("tag", fetch)
+        running_while_storing = leases.rows["tag"].finished_at is None
+        also = await flights.once("tag", never)  # a request of this process meanwhile
+        stored.set()
+        await asyncio.gather(*flights.running())
+        return value, running_while_storing, also, leases.rows["tag"].succeeded
+
+    assert run(scenario()) == ({"fetched": True}, True, {"fetched": True}, True)

@@ -42,7 +42,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from pulpcore.plugin.models import Artifact, RemoteArtifact
+from pulpcore.plugin.models import Artifact, ContentArtifact, RemoteArtifact
 from pulpcore.plugin.util import get_domain
 
 from pulp_container.app import errors
@@ -100,7 +100,10 @@ class Source:
 class Job:
     """What to fetch: the blob `digest` from the first of `sources` that has it, as the
     flight `key` (one fetch per key at a time). `size` is what the content says (checked);
-    `keep` False fetches without storing (streamed remotes)."""
+    `keep` False fetches without storing (streamed remotes). With `stored_first` the readers
+    send their last bytes once the artifact is stored (a response completes on a stored
+    blob, as pulpcore's on_demand streaming did); else once the bytes checked out, the
+    artifact being stored after, once no blob streams in the process."""
 
     key: str
     digest: str
@@ -108,6 +111,9 @@ class Job:
     where: failures.Where
     size: int | None = None
     keep: bool = True
+    stored_first: bool = False
+    content_artifact_pk: object = None
+    """With `stored_first`: the ContentArtifact that gets the artifact, if it has none."""
 
 
 @dataclass(frozen=True)
@@ -320,18 +326,19 @@ async def _fetch(job, progress):
         if not verifier.matches():
             await sync_to_async(_set_aside)(job.sources)
             raise failures.invalid(job.where, f"its bytes hash to {verifier.actual}")
+        artifact_pk = None
+        if job.keep and job.stored_first:
+            artifact_pk = await _store(path, verifier)
+            if job.content_artifact_pk is not None:
+                await sync_to_async(_give)(job.content_artifact_pk, artifact_pk)
         progress.verified = True
         notify(key)  # readers of this process may send their last bytes now
         await sync_to_async(lease.verify)(key, owner)
         notify(key)
-        artifact_pk = None
-        if job.keep:
+        if job.keep and not job.stored_first:
             await streaming.quiet()  # the other checksums: after the clients are served
-            digests = await asyncio.get_running_loop().run_in_executor(
-                _hashing, _file_digests, path, verifier.actual
-            )
-            artifact_pk = await sync_to_async(_save_artifact)(path, verifier.size, digests)
-        else:
+            artifact_pk = await _store(path, verifier)
+        elif not job.keep:
             os.unlink(path)
         progress.result = Fetched(artifact_pk)
     except Exception as exc:
@@ -354,6 +361,20 @@ async def _fetch(job, progress):
             del _progress[key]
         beating.cancel()
         notify(key)
+
+
+async def _store(path, verifier):
+    """The Artifact of the verified file at `path`, with every checksum pulpcore keeps."""
+    digests = await asyncio.get_running_loop().run_in_executor(
+        _hashing, _file_digests, path, verifier.actual
+    )
+    return await sync_to_async(_save_artifact)(path, verifier.size, digests)
+
+
+def _give(content_artifact_pk, artifact_pk):
+    ContentArtifact.objects.filter(pk=content_artifact_pk, artifact__isnull=True).update(
+        artifact_id=artifact_pk
+    )
 
 
 def _set_aside(sources):

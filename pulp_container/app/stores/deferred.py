@@ -3,7 +3,8 @@
 `RemoteBlob` is what the local store returns for them: its RemoteArtifacts say where the bytes
 are, and opening it fetches them through the one upstream blob fetcher (``fetch/blobs.py``):
 once for all the clients asking at once, on every host. An on_demand blob's ContentArtifact
-gets the Artifact when the fetch ends; a streamed one is fetched again next time.
+gets the Artifact before the clients get the last bytes (as with pulpcore's own on_demand
+streaming); a streamed one is fetched again next time.
 
 RemoteArtifacts whose last fetch failed its digest check are left out for pulpcore's
 ``REMOTE_CONTENT_FETCH_FAILURE_COOLDOWN``; with none left the blob answers
@@ -113,6 +114,8 @@ class RemoteBlob:
             where=where,
             size=self._size,
             keep=self.keep,
+            stored_first=True,
+            content_artifact_pk=self.content_artifact_pk,
         )
 
     async def open(self):
@@ -125,16 +128,7 @@ class RemoteBlob:
         opened = await fetcher.open_blob(self._job())
         if isinstance(opened, fetcher.Fetched):
             return await _linked(self.digest, self.content_artifact_pk, opened.artifact_pk)
-        if opened.leading and self.keep:
-            fetcher.after(
-                lambda: self._link_when_fetched(opened), f"Storing the blob {self.digest}"
-            )
-        return opened
-
-    async def _link_when_fetched(self, feed):
-        fetched = await feed.outcome()
-        if fetched.artifact_pk is not None:
-            await _linked(self.digest, self.content_artifact_pk, fetched.artifact_pk)
+        return opened  # the fetch gives the ContentArtifact its artifact before the end
 
 
 async def _linked(digest, content_artifact_pk, artifact_pk):

@@ -80,6 +80,9 @@ def _manifest(version_pk, by, value):
     return answer
 
 
+_manifest.cache_clear = _kept_manifests.clear  # as functools.lru_cache offers it, for tests
+
+
 def _look_up_manifest(version_pk, by, value):
     """A manifest of a version by tag or digest (None if absent), cached by version.
 

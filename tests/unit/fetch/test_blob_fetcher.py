@@ -235,7 +235,6 @@ def outcome(tmp_path_factory):
         env=env,
         capture_output=True,
         text=True,
-        timeout=300,
     )
     lines = [line for line in result.stdout.splitlines() if line.startswith("RESULT ")]
     assert result.returncode == 0 and lines, result.stdout[-3000:] + result.stderr[-6000:]

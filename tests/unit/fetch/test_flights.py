@@ -19,6 +19,8 @@ class Leases:
     def __init__(self):
         self.rows = {}
         self.taken = []
+        self.on_refused = None
+        """Called (in the thread of ``take``) when a take finds the lease held."""
 
     def take(self, key, owner):
         row = self.rows.get(key)
@@ -28,6 +30,8 @@ class Leases:
             )
             self.taken.append(key)
             return True
+        if self.on_refused is not None:
+            self.on_refused()
         return row
 
     def read(self, key):
@@ -147,7 +151,12 @@ def test_a_holder_that_went_silent_is_taken_over(leases):
     async def work():
         return {"mine": True}
 
-    assert run(flights.once("k", work)) == {"mine": True}
+    async def ask():
+        value = await flights.once("k", work)
+        await asyncio.gather(*flights.running())
+        return value
+
+    assert run(ask()) == {"mine": True}
 
 
 def test_a_finished_flight_runs_again_for_the_next_request(leases):
@@ -156,29 +165,38 @@ def test_a_finished_flight_runs_again_for_the_next_request(leases):
     async def work():
         return next(values)
 
-    assert run(flights.once("k", work)) == {"n": 1}
-    assert run(flights.once("k", work)) == {"n": 2}
+    async def ask():
+        value = await flights.once("k", work)
+        await asyncio.gather(*flights.running())  # the flight ends after it answered
+        return value
+
+    assert run(ask()) == {"n": 1}
+    assert run(ask()) == {"n": 2}
 
 
 def test_keep_holds_the_key_while_its_work_runs_and_followers_get_its_result(leases):
-    release = None
+    order = []
 
     async def scenario():
-        nonlocal release
         release = asyncio.Event()
 
         async def record():
             await release.wait()
+            order.append("recorded")
             return {"kept": True}
 
+        async def follow():
+            value = await flights.once("k", never)
+            order.append("followed")
+            return value
+
+        loop = asyncio.get_running_loop()
+        leases.on_refused = lambda: loop.call_soon_threadsafe(release.set)
         await flights.keep("k", record)
-        follower = asyncio.ensure_future(flights.once("k", never))
-        await asyncio.sleep(0.01)
-        assert not follower.done()
-        release.set()
-        return await follower
+        return await follow()  # the record is released once this request found the key held
 
     assert run(scenario()) == {"kept": True}
+    assert order == ["recorded", "followed"]
     assert leases.taken == ["k"]
 
 

@@ -20,7 +20,8 @@ pulled through it.
 The cache's objects (repository, remote, distribution: ``resolver.ensure_cache``) are created
 only when a manifest is stored, the first thing its repository version holds. A blob fetched
 before its name has a cache is kept as a Blob with its bytes and no RemoteArtifact: found again
-by digest (``in_pulp``, confirmed upstream with a HEAD) until a manifest of the name lists it;
+by digest (``in_pulp``; served once this name fetched it or upstream confirms it with a HEAD,
+see ``blobs.py``) until a manifest of the name lists it;
 storing that manifest gives its ContentArtifact, bytes and all, the cache's RemoteArtifact.
 """
 

@@ -92,10 +92,11 @@ def test_a_low_priority_pool_runs_its_jobs_niced():
 
 # Module-level containers that hold what belongs to requests in flight, not state to reset.
 IN_FLIGHT = {
-    ("pullthrough/flights.py", "_running"),
-    ("pullthrough/blob_fetch.py", "_fetches"),
-    ("pullthrough/blob_fetch.py", "_progress"),
-    ("pullthrough/streaming.py", "_later"),
+    ("fetch/flights.py", "_leading"),
+    ("fetch/flights.py", "_running"),
+    ("fetch/blobs.py", "_fetches"),
+    ("fetch/blobs.py", "_progress"),
+    ("fetch/streaming.py", "_later"),
     ("pullthrough/index.py", "_artifact_queries"),  # its CompiledQuery objects reset with the rest
 }
 PACKAGE = Path(__file__).resolve().parents[2] / "pulp_container" / "app"

@@ -113,6 +113,14 @@ def may_view_every_distribution(user):
     return user.is_superuser or _held_everywhere(user, (VIEW_DISTRIBUTIONS,))
 
 
+def may_pull_target(user, target, name):
+    """Whether `user` may pull `name`, served from `target` (``targets.resolve``): a
+    pull-through distribution's own permissions decide for the names under it. Blocking."""
+    perms = PULL_THROUGH_PERMISSIONS if target.through else PULL_PERMISSIONS
+    distribution = target.distribution
+    return may_pull(user, distribution, distribution.model, perms=perms, name=name)
+
+
 def pullable(user, queryset):
     """The distributions of `queryset` that `user` may pull."""
     if user is None or not user.is_authenticated:

@@ -17,54 +17,27 @@ Never more than asked, never more than allowed. On a repository name (the rule i
 Any other scope or action is refused.
 """
 
-from dataclasses import dataclass
-
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
-from pulpcore.plugin.util import get_domain
 
+from pulp_container.app import targets
 from pulp_container.app.auth import grants, permissions, push, scopes
-from pulp_container.app.models import ContainerDistribution
-from pulp_container.app.pullthrough import resolver
-
-
-@dataclass(frozen=True)
-class _Served:
-    pk: object
-    private: bool
-
-    def model(self):
-        return ContainerDistribution.objects.get(pk=self.pk)
-
-
-def _served(name):
-    row = (
-        ContainerDistribution.objects.filter(pulp_domain=get_domain(), base_path=name)
-        .values_list("pk", "private")
-        .first()
-    )
-    return None if row is None else _Served(*row)
 
 
 def may_pull_name(user, name):
     """Whether `user` may pull the repository `name`. Blocking (queries).
 
-    A name under a pull-through distribution is decided by that distribution (its private
-    flag and pull permission), whether or not it was pulled before: the per-name
-    distributions a pull-through creates follow it. Roles on the name's namespace allow too.
+    The name resolver (``targets.py``) says what serves the name; a name under a pull-through
+    distribution is decided by that distribution, whether or not it was pulled before. Roles
+    on the name's namespace allow too.
     """
-    through = resolver.find(name)
-    if through is not None:
-        return permissions.may_pull(
-            user, through, through.model, perms=permissions.PULL_THROUGH_PERMISSIONS, name=name
-        )
-    served = _served(name)
-    return served is not None and permissions.may_pull(user, served, served.model, name=name)
+    target = targets.resolve(name)
+    return target is not None and permissions.may_pull_target(user, target, name)
 
 
 def _unknown(name):
     """Whether no distribution serves `name`, directly or under a pull-through prefix."""
-    return _served(name) is None and resolver.find(name) is None
+    return targets.resolve(name) is None
 
 
 def _repository_actions(user, name, wanted):

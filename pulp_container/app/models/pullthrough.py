@@ -69,9 +69,10 @@ class PullThroughAnswer(BaseModel):
 class PullThroughFetch(models.Model):
     """A lease: one content app process is fetching `key` from upstream; others wait for it.
 
-    Written and read with plain SQL by ``pullthrough/lease.py``. A blob fetch also says where
+    Written and read with plain SQL by ``fetch/lease.py``. A blob fetch also says where
     its bytes land (``host``, ``path``), how many there will be (``size``) and, once they are
-    all there, that they match the digest (``verified``).
+    all there, that they match the digest (``verified``). A finished lease keeps what its
+    holder returned (``result``) or raised (``error``).
     """
 
     key = models.TextField(primary_key=True)
@@ -83,6 +84,7 @@ class PullThroughFetch(models.Model):
     verified = models.BooleanField(default=False)
     finished_at = models.DateTimeField(null=True)
     error = models.JSONField(null=True)
+    result = models.JSONField(null=True)
 
 
 @receiver(post_delete, sender=PullThroughCache)

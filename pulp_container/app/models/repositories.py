@@ -58,7 +58,7 @@ class ContainerPushRepository(Repository, AutoAddObjPermsMixin):
     """A repository registry clients push to (the REST contract's ``container-push``).
 
     The first push to a repository name creates one (``push/target.py``); each manifest PUT
-    and registry DELETE writes a version of it (``push/versions.py``).
+    and registry DELETE writes a version of it (``repository_writes.py``).
     """
 
     TYPE = "container-push"

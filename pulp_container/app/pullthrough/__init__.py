@@ -2,12 +2,16 @@
 
 ``resolver`` maps a requested name to its pull-through distribution and creates the per-name
 repository, remote and distribution; ``store`` is the PullThroughStore the registry handlers
-read from (cached copy first, then upstream); ``upstream`` talks to the remote registry;
-``failures`` turns what went wrong upstream into registry errors; ``index`` and ``ingest`` read
-and write the cache in the database; ``lease`` and ``flights`` make concurrent requests for the
-same thing share one upstream fetch; ``blob_fetch`` streams a blob to many clients while it
-is fetched once.
+read from: it composes the local store of the name's cache (``stores/local.py``), then asks
+upstream, then keeps what it got; ``upstream`` talks to the remote registry; ``index`` and
+``ingest`` read and write the cache in the database; ``blobs`` is the pending blob of a name,
+fetched by the one upstream blob fetcher (``fetch/blobs.py``); ``serving`` wires a store for a
+request. Upstream failures become registry errors in ``upstream/failures.py``; concurrent
+requests share one upstream request through ``fetch/flights.py``.
 
-``store``, ``failures``, ``freshness`` and ``flights`` import nothing from Django, so they are
-unit-tested with fakes.
+A cold manifest GET, top to bottom: ``registry/manifests.py`` -> ``store.manifest_by_tag`` ->
+``fetch/flights.once`` -> ``upstream`` (then ``flights.keep`` -> ``index`` -> ``ingest``); see
+``docs/architecture.md``.
+
+``store`` imports nothing from Django, so it is unit-tested with fakes.
 """

@@ -20,7 +20,8 @@ pulled through it.
 The cache's objects (repository, remote, distribution: ``resolver.ensure_cache``) are created
 only when a manifest is stored, the first thing its repository version holds. A blob fetched
 before its name has a cache is kept as a Blob with its bytes and no RemoteArtifact: found again
-by digest (``in_pulp``, confirmed upstream with a HEAD) until a manifest of the name lists it;
+by digest (``in_pulp``; served once this name fetched it or upstream confirms it with a HEAD,
+see ``blobs.py``) until a manifest of the name lists it;
 storing that manifest gives its ContentArtifact, bytes and all, the cache's RemoteArtifact.
 """
 
@@ -40,10 +41,11 @@ from pulp_container.app.models import Blob, Manifest, PullThroughAnswer
 from pulp_container.app.oci.manifest import parse_manifest
 from pulp_container.app.oci.reference import is_valid_digest, parse_digest
 from pulp_container.app.pullthrough import ingest, resolver
-from pulp_container.app.pullthrough.streaming import later
 from pulp_container.app.db.compiled import CompiledQuery
 from pulp_container.app.db.connections import replacing_broken_connection
-from pulp_container.app.registry.store import StoredBlob, StoredManifest
+from pulp_container.app.fetch.blobs import fetched_from_upstream
+from pulp_container.app.fetch.streaming import later
+from pulp_container.app.stores.stored import StoredBlob, StoredManifest
 from pulp_container.app.thread_pools import INDEX_WRITES
 
 def _writing(function):
@@ -265,16 +267,10 @@ class CacheIndex:
     async def touch(self, reference):
         await _writing(ingest.touch)(self.target, reference)
 
-    async def record_blob(self, digest, path, size, digests):
-        """Store a blob fetched and verified (see ``ingest.record_blob``); its StoredBlob.
-
-        Linked to the name's cache if it has one; a blob alone never creates the cache.
-        """
-        return await _writing(self._record_blob)(digest, path, size, digests)
-
-    def _record_blob(self, digest, path, size, digests):
-        content_artifact = ingest.record_blob(self.cache, digest, path, size, digests)
-        return StoredBlob(digest=digest, content_artifact=content_artifact)
+    async def fetched_here(self, key):
+        """Whether the blob fetch `key` of this name ended well with bytes from upstream (so
+        upstream has them under this name)."""
+        return await sync_to_async(fetched_from_upstream)(key)
 
     async def link_stored_blob(self, digest):
         """Upstream confirmed having `digest` under this name: the bytes Pulp holds, linked to

@@ -10,7 +10,6 @@ repository as its exclusive resource, and the client is answered without waiting
 Blocking functions; call them through ``sync_to_async``.
 """
 
-import os
 from logging import getLogger
 
 from django.db import IntegrityError, transaction
@@ -166,21 +165,6 @@ def touch(target, reference):
     PullThroughAnswer.objects.filter(
         distribution_id=target.pk, upstream_name=target.upstream_name, reference=reference
     ).update(checked_at=timezone.now())
-
-
-def record_blob(cache, digest, path, size, digests):
-    """Store a blob fetched whole and verified (the file at `path`, with `digests`: every
-    checksum pulpcore keeps) as the artifact of its Blob, linked to `cache` (None: the name
-    has no cache yet, see ``link_artifact``); returns its ContentArtifact (with the
-    artifact)."""
-    artifact = Artifact(file=path, size=size, **digests)
-    try:
-        with transaction.atomic():
-            artifact.save()
-    except IntegrityError:
-        artifact = Artifact.objects.get(artifact.q())
-        os.unlink(path)  # stored meanwhile by someone else
-    return link_artifact(cache, digest, artifact)
 
 
 def _fill_config_fields(digest, artifact):

@@ -28,8 +28,8 @@ from pulp_container.app.models import (
     ContainerRepository,
     PullThroughCache,
 )
-from pulp_container.app.pullthrough import names
 from pulp_container.app.db.compiled import CompiledQuery
+from pulp_container.app.oci import names
 
 log = getLogger(__name__)
 

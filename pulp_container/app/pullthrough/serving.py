@@ -8,8 +8,8 @@ from django.conf import settings
 
 from pulp_container.app import errors
 from pulp_container.app.oci.reference import matches_filters
-from pulp_container.app.pullthrough import flights
-from pulp_container.app.pullthrough.blob_fetch import PendingBlob
+from pulp_container.app.fetch import flights
+from pulp_container.app.pullthrough.blobs import PendingBlob
 from pulp_container.app.pullthrough.index import CacheIndex
 from pulp_container.app.pullthrough.store import PullThroughStore
 from pulp_container.app.pullthrough.upstream import Upstream, load_remote
@@ -43,8 +43,9 @@ def check_name(target):
         )
 
 
-def store_for(target):
-    """The PullThroughStore of `target` (a resolver.PullThrough). Blocking (may load the remote).
+def store_for(target, local=None):
+    """The PullThroughStore of `target` (a resolver.PullThrough), composing `local`, the Store
+    of the name's cache (None while it has none). Blocking (may load the remote).
 
     Raises:
         RegistryError: NAME_UNKNOWN for a name the filters leave out.
@@ -53,9 +54,10 @@ def store_for(target):
     remote = load_remote(target.remote_pk, target.remote_updated)
     return PullThroughStore(
         key=f"{target.pk}:{target.upstream_name}",
+        local=local,
         index=CacheIndex(target),
         upstream=Upstream(remote, target.upstream_name),
-        once=flights.once,
+        flights=flights,
         pending_blob=PendingBlob,
         tag_ttl=float(getattr(settings, TAG_TTL_SETTING, 300)),
         miss_ttl=float(getattr(settings, MISS_TTL_SETTING, 30)),

@@ -13,8 +13,8 @@ import asyncio
 import time
 from logging import getLogger
 
-from pulp_container.app.pullthrough import blob_fetch, flights
-from pulp_container.app.pullthrough.streaming import pending, streaming
+from pulp_container.app.fetch import blobs as blob_fetch, flights
+from pulp_container.app.fetch.streaming import pending, streaming
 
 log = getLogger(__name__)
 

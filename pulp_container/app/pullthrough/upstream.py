@@ -8,7 +8,7 @@ retried here: a client is waiting, and it retries itself.
 """
 
 from pulp_container.app.models import ContainerPullThroughRemote
-from pulp_container.app.pullthrough import failures
+from pulp_container.app.upstream import failures
 from pulp_container.app.upstream.kept import KeptPerRemote
 from pulp_container.app.upstream.urls import RegistryURLs
 from pulp_container.constants import HEADER_ACCEPT, MANIFEST_ACCEPT_HEADER

@@ -1,6 +1,6 @@
 """DELETE /v2/<name>/blobs/<digest>: remove a blob from a push repository.
 
-The blob leaves the repository's latest version in one new version (``versions.py``: under the
+The blob leaves the repository's latest version in one new version (``repository_writes.py``: under the
 repository row's lock, without a task), and its pushed-blob row goes. A blob a manifest of the
 latest version still needs (as config or layer) is not removed: the answer is ``403 DENIED``
 naming those manifests; delete them first. A blob the repository does not hold is
@@ -17,7 +17,7 @@ from pulp_container.app.auth import scopes
 from pulp_container.app.models import Blob, ContainerPushedBlob, Manifest
 from pulp_container.app.oci.reference import validate_digest
 from pulp_container.app.push.handler import PushHandler
-from pulp_container.app.push.versions import Changes, write_version
+from pulp_container.app.repository_writes import Changes, write_version
 from pulp_container.constants import HEADER_CONTENT_LENGTH
 
 # Manifests named in the refusal; the count says how many there are in all.

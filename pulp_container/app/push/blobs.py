@@ -19,8 +19,8 @@ from pulpcore.plugin.util import get_domain
 from pulp_container.app.models import Blob, ContainerPushedBlob
 from pulp_container.app.oci.reference import parse_digest
 from pulp_container.app.push import files
-from pulp_container.app.registry.served import find as find_served
-from pulp_container.app.registry.store import LocalStore
+from pulp_container.app.stores.local import LocalStore
+from pulp_container.app.stores.served import find as find_served
 
 
 def _lock_digest(digest):

@@ -2,7 +2,7 @@
 
 The Manifest row is built as sync and pull-through build it (``content_units.py``: same fields,
 same layer and list relations), from the exact bytes received. What the manifest references is
-looked up under the repository's row lock (``versions.py``), in the version being written, so a
+looked up under the repository's row lock (``repository_writes.py``), in the version being written, so a
 concurrent delete cannot slip between the check and the write.
 
 Blocking functions; call them through ``sync_to_async``.
@@ -15,7 +15,7 @@ from pulp_container.app import errors
 from pulp_container.app.content_units import manifest_content, save_relations, saved, tag_content
 from pulp_container.app.models import Blob, ContainerPushedBlob, Manifest, Tag
 from pulp_container.app.push import validation
-from pulp_container.app.push.versions import Changes, write_version
+from pulp_container.app.repository_writes import Changes, write_version
 from pulp_container.app.upstream import plan
 
 

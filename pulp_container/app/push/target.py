@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from pulpcore.plugin.models import Distribution, Repository
 from pulpcore.plugin.util import get_domain
 
-from pulp_container.app import errors
+from pulp_container.app import errors, targets
 from pulp_container.app.auth.push import give_creator_roles
 from pulp_container.app.models import (
     ContainerDistribution,
@@ -28,7 +28,7 @@ from pulp_container.app.models import (
 )
 from pulp_container.app.namespaces import ensure_namespace
 from pulp_container.app.oci.reference import namespace_of
-from pulp_container.app.pullthrough import names, resolver
+from pulp_container.app.oci import names
 
 # The namespace label that decides whether distributions pushes create under it are private.
 LABEL_PUSH_PRIVATE = "pulp_container.push_private"
@@ -89,7 +89,8 @@ def existing_target(name):
     Raises:
         RegistryError: DENIED when `name` is read-only.
     """
-    if resolver.find(name) is not None:
+    target = targets.resolve(name)
+    if target is not None and target.through:
         raise _denied(name, "it is under a pull-through cache's prefix")
     distribution = _distribution(name)
     return None if distribution is None else _target_of(distribution, name)

@@ -3,10 +3,11 @@
 The middleware (bound to ``/v2`` paths and the token endpoint only) puts the API version header
 on every response, turns RegistryError and format errors into the error envelope, and takes
 Basic credentials out of the request before pulpcore's own authentication middleware would
-check them in full (see ``auth/authentication.py``). RegistryHandler resolves a repository name to a distribution and
-the repository version it serves, decides whether the caller may pull it, and hands the
-handlers a ServedStore of that version (which by digest also answers from the versions the
-distribution served just before a switch).
+check them in full (see ``auth/authentication.py``). RegistryHandler resolves a repository
+name with the one name resolver (``targets.py``), decides whether the caller may pull it, and
+hands the handlers the target's Store (``stores/protocol.py``): the local store of a
+distribution's version, or the pull-through store composing its cache's local store. The
+handlers read from it the same way whichever it is.
 
 With token authentication (the default; ``TOKEN_AUTH_DISABLED`` turns it off) every request
 needs a Bearer token from the token endpoint (``registry/token.py``) that grants what it asks;
@@ -14,7 +15,6 @@ without one it is answered 401 with a challenge naming the endpoint and the scop
 """
 
 import asyncio
-import inspect
 import re
 from dataclasses import dataclass
 from logging import getLogger
@@ -27,17 +27,14 @@ from django_guid.utils import generate_guid
 from multidict import CIMultiDict
 from pulpcore.plugin.content import Handler
 
-from pulp_container.app import compat, errors
+from pulp_container.app import compat, errors, targets
 from pulp_container.app.auth import basic, bearer, permissions, scopes, tokens
 from pulp_container.app.auth.authentication import LoginRefused, basic_enabled, login
 from pulp_container.app.auth.keys import token_auth_enabled, token_config
 from pulp_container.app.models import ContainerDistribution
 from pulp_container.app.oci.exceptions import FormatError
 from pulp_container.app.oci.reference import validate_name
-from pulp_container.app.pullthrough import resolver, serving
-from pulp_container.app.registry import served
 from pulp_container.app.db.connections import replacing_broken_connection
-from pulp_container.app.registry.store import ServedStore
 from pulp_container.constants import (
     HEADER_AUTHORIZATION,
     HEADER_DOCKER_DISTRIBUTION_API_VERSION,
@@ -207,11 +204,14 @@ class Identity:
 
 @dataclass(frozen=True)
 class Context:
-    """A resolved registry request: what is served, from which version, to whom."""
+    """A resolved registry request: the name asked for, what serves it, the Store to read it
+    from, and who asks."""
 
-    distribution: served.Served
-    version_pk: object
-    store: ServedStore
+    name: str
+    target: object
+    """A ``targets.LocalTarget`` or ``targets.PullThroughTarget``."""
+    store: object
+    """The target's Store (``stores/protocol.py``)."""
     identity: Identity
 
 
@@ -314,43 +314,31 @@ class RegistryHandler(Handler):
             raise login_error(refused, unauthorized)
         return Identity(user, sent_credentials=True)
 
-    async def resolve(self, request, lookup=None):
+    async def resolve(self, request):
         """Resolve ``match_info["path"]`` (the repository name) for a pull.
 
-        Args:
-            request: the aiohttp request.
-            lookup: optional ``function(store)`` run right after, in the same trip to the
-                ORM's thread (one thread hop a request instead of two). When it returns an
-                awaitable (a PullThroughStore's lookups do), that is awaited here.
-
         Returns:
-            (Context, what `lookup` returned or None).
+            The Context: what serves the name, and its Store (``stores/protocol.py``), which
+            the handler reads from.
 
         Raises:
             RegistryError: NAME_INVALID, NAME_UNKNOWN, UNAUTHORIZED or DENIED.
         """
         name = request.match_info["path"]
         validate_name(name)
-        ctx, found = await orm(self._resolve_blocking, request, name, lookup)
-        if inspect.isawaitable(found):  # a PullThroughStore's lookups are coroutines
-            found = await found
-        return ctx, found
+        return await orm(self._context, request, name)
 
-    def _resolve_blocking(self, request, name, lookup):
-        ctx = self._context(request, name)
-        return ctx, (lookup(ctx.store) if lookup is not None else None)
-
-    def _authorize(self, request, name, identity, distribution, perms=permissions.PULL_PERMISSIONS):
-        """Refuse unless `identity` may pull `distribution` (content guard, private flag)."""
+    def _authorize(self, request, name, identity, target):
+        """Refuse unless `identity` may pull `name` from `target` (content guard, private
+        flag, the permissions of the target's distribution)."""
+        distribution = target.distribution
         if distribution.content_guard_id is not None:
             try:
                 compat.permit(self, request, distribution.model())
             except web.HTTPForbidden as exc:
                 raise errors.RegistryError(errors.DENIED, detail={"name": name}, message=exc.reason)
         # A token's pull grant was decided by the token service; Basic callers are checked here.
-        if identity.access is None and not permissions.may_pull(
-            identity.user, distribution, distribution.model, perms=perms, name=name
-        ):
+        if identity.access is None and not permissions.may_pull_target(identity.user, target, name):
             if not identity.authenticated:
                 raise unauthorized(detail={"name": name, "action": "pull"})
             raise errors.RegistryError(
@@ -363,30 +351,12 @@ class RegistryHandler(Handler):
         wanted = scopes.repository(name, scopes.PULL)
         identity = self.identify(request, wanted)
         identity.require(wanted)
-        distribution, under_pull_through = served.find(name)
-        # Only a name under a pull-through distribution costs the query that loads it; a plain
-        # distribution is served with the one query above.
-        through = resolver.find(name) if under_pull_through else None
-        if through is not None:
-            # Under a pull-through distribution (pulled before or not): it decides who may
-            # pull, and the store falls back to its upstream.
-            self._authorize(
-                request, name, identity, through, perms=permissions.PULL_THROUGH_PERMISSIONS
-            )
-            prefix = served.Served(through.pk, name, through.private, through.content_guard_id, None)
-            return Context(prefix, None, serving.store_for(through), identity)
-        if distribution is None:
+        target = targets.resolve(name)
+        if target is None:
             raise errors.RegistryError(
                 errors.NAME_UNKNOWN,
                 detail={"name": name},
                 message=f"repository name {name!r} not known to registry",
             )
-        self._authorize(request, name, identity, distribution)
-        version_pk = distribution.version_pk
-        if version_pk is None:
-            raise errors.RegistryError(
-                errors.NAME_UNKNOWN,
-                detail={"name": name},
-                message=f"distribution {name!r} serves no repository version",
-            )
-        return Context(distribution, version_pk, ServedStore(distribution), identity)
+        self._authorize(request, name, identity, target)
+        return Context(name, target, target.store(), identity)

@@ -53,15 +53,12 @@ def lookup_reference(request):
 class Manifests(RegistryHandler):
     async def get(self, request):  # also bound to HEAD
         reference = lookup_reference(request)
+        ctx = await self.resolve(request)
         if reference.is_digest:
-            ctx, manifest = await self.resolve(
-                request, lambda store: store.manifest_by_digest(reference.digest)
-            )
+            manifest = await ctx.store.manifest_by_digest(reference.digest)
         else:
-            ctx, manifest = await self.resolve(
-                request, lambda store: store.manifest_by_tag(reference.tag)
-            )
-        detail = {"name": ctx.distribution.base_path, "reference": str(reference)}
+            manifest = await ctx.store.manifest_by_tag(reference.tag)
+        detail = {"name": ctx.name, "reference": str(reference)}
         if manifest is None:
             raise errors.RegistryError(errors.MANIFEST_UNKNOWN, detail=detail)
         accept = request.headers.getall(HEADER_ACCEPT, None)

@@ -11,9 +11,10 @@ from pulp_container.constants import HEADER_LINK
 class Tags(RegistryHandler):
     async def get(self, request):
         page_request = parse_page_request(request.query, last_invalid=TAG_INVALID)
-        ctx, names = await self.resolve(request, lambda store: store.tags(page_request))
+        ctx = await self.resolve(request)
+        names = await ctx.store.tags(page_request)
         page = paginate(names, page_request)
-        response = web.json_response({"name": ctx.distribution.base_path, "tags": page.items})
+        response = web.json_response({"name": ctx.name, "tags": page.items})
         link = link_header(request.path, page_request, page)
         if link:
             response.headers[HEADER_LINK] = link

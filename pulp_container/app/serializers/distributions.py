@@ -11,7 +11,7 @@ from rest_framework import serializers
 
 from .. import models
 from ..oci import reference
-from ..pullthrough import names
+from ..oci import names
 from .limits import LimitsMixin
 from .namespaces import NAMESPACE_VIEW_NAME
 

@@ -1,7 +1,7 @@
 """Tag and untag: point a name at a manifest of the latest version, or take a name away.
 
 They run on container and push repositories alike, and write their version under the
-repository's row lock (``push/versions.py``): registry pushes into a push repository write
+repository's row lock (``repository_writes.py``): registry pushes into a push repository write
 versions from the content app, without the task's resource lock, and both must queue on the
 same thing.
 """
@@ -11,7 +11,7 @@ from gettext import gettext as _
 from pulpcore.plugin.exceptions import ValidationError
 
 from ..models import Manifest, Tag
-from ..push.versions import locked_new_version
+from pulp_container.app.repository_writes import locked_new_version
 from .recursive import remove_recursively
 
 

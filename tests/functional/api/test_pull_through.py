@@ -74,6 +74,17 @@ def wait_for_version(api, name, number, timeout=60):
     raise AssertionError(f"{name} has no version {number}: {repository_named(api, name)}")
 
 
+def wait_for_tasks_of(api, repository, timeout=60):
+    """Until no task that writes `repository` waits or runs (the REST API's task list)."""
+    params = {"exclusive_resources": repository["pulp_href"], "state__in": "waiting,running"}
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if api.ok(api.get("tasks/", params=params))["count"] == 0:
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"tasks writing {repository['name']} still run after {timeout} s")
+
+
 def wait_for_content(api, name, counts, timeout=60):
     """The repository `name` once its latest version holds `counts` ({type: count}) or more."""
     deadline = time.monotonic() + timeout
@@ -231,7 +242,7 @@ def test_twenty_concurrent_cold_pulls_fetch_each_thing_once(
             assert sha256((copied / blob.digest.split(":")[1]).read_bytes()) == blob.digest
     assert_fetched_once(upstream_registry, image, upstream_repository)
     repository = wait_for_version(api, name, 1)
-    time.sleep(1)  # a duplicate version would show by now
+    wait_for_tasks_of(api, repository)  # every version task asked for so far has ended
     assert versions_of(api, repository) == [1]
     assert present(api, repository) == {
         "container.blob": 3,

@@ -256,8 +256,9 @@ django.setup()
 
 from pulpcore.plugin.util import get_domain  # noqa: E402
 
-from pulp_container.app.pullthrough import index, names, resolver  # noqa: E402
-from pulp_container.app.registry import served  # noqa: E402
+from pulp_container.app.oci import names  # noqa: E402
+from pulp_container.app.pullthrough import index, resolver  # noqa: E402
+from pulp_container.app.stores import served  # noqa: E402
 
 NAME = "cache/library/busybox"
 DIGEST = "sha256:" + "a" * 64

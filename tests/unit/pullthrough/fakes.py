@@ -8,9 +8,9 @@ import json
 from dataclasses import dataclass
 
 from pulp_container.app import errors
-from pulp_container.app.pullthrough import failures
+from pulp_container.app.upstream import failures
 from pulp_container.app.pullthrough.store import PullThroughStore
-from pulp_container.app.registry.stored import StoredManifest
+from pulp_container.app.stores.stored import StoredManifest
 
 DOCKER_V2 = "application/vnd.docker.distribution.manifest.v2+json"
 UPSTREAM = "http://upstream.test"
@@ -104,7 +104,7 @@ class FakeIndex:
         previous = self.answers[reference]
         self.answers[reference] = Answer(previous.digest, previous.missing, 0.0)
 
-    def blob_now(self, digest):
+    async def blob(self, digest):
         return self.blobs.get(digest, Blob(stored=None, linked=False))
 
     async def tags(self, page_request):
@@ -133,8 +133,8 @@ class FakeUpstream:
 
 
 class Flights:
-    """The single flight of one process: like ``flights.once``, the work runs in a task of its
-    own and the request that runs it returns as soon as it answers; keys are recorded."""
+    """The single flight of one request: ``once`` runs the work and returns what it returned;
+    ``keep`` runs the work in a task of its own, recorded (``tasks``). Keys are recorded."""
 
     def __init__(self):
         self.keys = []
@@ -142,34 +142,42 @@ class Flights:
 
     async def once(self, key, work):
         self.keys.append(key)
-        answered = asyncio.get_running_loop().create_future()
+        return await work()
 
-        def answer(value):
-            if not answered.done():
-                answered.set_result(value)
-
-        task = asyncio.ensure_future(work(answer))
-        self.tasks.add(task)
-        await asyncio.wait([answered, task], return_when=asyncio.FIRST_COMPLETED)
-        if answered.done():
-            return answered.result()
-        task.result()
-        return None
+    async def keep(self, key, work):
+        self.keys.append(key)
+        self.tasks.add(asyncio.ensure_future(work()))
 
 
-async def run_once(key, work):
-    """The single flight of one request: runs the work to its end; returns what it answered."""
-    answered = []
-    await work(answered.append)
-    return answered[0] if answered else None
+class RunningFlights(Flights):
+    """Like Flights, but ``keep`` runs the work to its end before it returns."""
+
+    async def keep(self, key, work):
+        self.keys.append(key)
+        await work()
 
 
-def make_store(index, upstream, tag_ttl=300, miss_ttl=30, once=run_once):
+class LocalStore:
+    """The cache's local store: manifests and blobs its repository version holds."""
+
+    def __init__(self, manifests=(), blobs=()):
+        self.manifests = {manifest.digest: manifest for manifest in manifests}
+        self.blobs = dict(blobs)
+
+    async def manifest_by_digest(self, digest):
+        return self.manifests.get(digest)
+
+    async def stored_blob(self, digest):
+        return self.blobs.get(digest)
+
+
+def make_store(index, upstream, tag_ttl=300, miss_ttl=30, flights=None, local=None):
     return PullThroughStore(
         key="dist:library/busybox",
+        local=local,
         index=index,
         upstream=upstream,
-        once=once,
+        flights=flights or RunningFlights(),
         pending_blob=lambda store, digest, found: ("pending", digest, found),
         tag_ttl=tag_ttl,
         miss_ttl=miss_ttl,

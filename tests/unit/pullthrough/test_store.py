@@ -14,6 +14,7 @@ from tests.unit.pullthrough.fakes import (
     FakeIndex,
     FakeUpstream,
     Flights,
+    LocalStore,
     digest_of,
     image_manifest,
     make_store,
@@ -258,7 +259,7 @@ def test_by_digest_a_manifest_pulp_holds_is_not_served_when_upstream_lacks_it():
 def test_a_blob_held_for_this_name_is_served_locally():
     index = FakeIndex()
     index.blobs["sha256:" + "1" * 64] = Blob(stored="local", linked=True)
-    assert make_store(index, FakeUpstream(never)).blob("sha256:" + "1" * 64) == "local"
+    assert run(make_store(index, FakeUpstream(never)).blob("sha256:" + "1" * 64)) == "local"
 
 
 @pytest.mark.parametrize(
@@ -270,7 +271,7 @@ def test_any_other_blob_is_pending(known):
     index = FakeIndex()
     digest = "sha256:" + "2" * 64
     index.blobs[digest] = known
-    pending = make_store(index, FakeUpstream(never)).blob(digest)
+    pending = run(make_store(index, FakeUpstream(never)).blob(digest))
     assert pending == ("pending", digest, known)
 
 
@@ -284,9 +285,9 @@ def test_tags_are_the_cached_ones():
 
 def answering_early(respond):
     """A store over a fake cache whose records wait for ``index.recording``, and the flights
-    (returning as soon as the work answers) it runs."""
+    (keeping in a task of its own) it runs."""
     index, flights = FakeIndex(), Flights()
-    return index, make_store(index, FakeUpstream(respond), once=flights.once), flights
+    return index, make_store(index, FakeUpstream(respond), flights=flights), flights
 
 
 async def answered_then_recorded(index, flights, lookup):
@@ -309,7 +310,7 @@ def test_a_fetched_manifest_is_answered_before_it_is_recorded():
     assert index.calls == [("record", "latest", digest_of(FIRST))]
 
 
-def test_a_tag_fetch_takes_its_manifests_digest_flight_while_recording():
+def test_a_tag_fetch_keeps_its_manifest_under_the_flight_of_its_digest():
     index, store, flights = answering_early(lambda method, ref: ok(FIRST))
     run(answered_then_recorded(index, flights, store.manifest_by_tag("latest")))
     assert flights.keys == [
@@ -318,12 +319,23 @@ def test_a_tag_fetch_takes_its_manifests_digest_flight_while_recording():
     ]
 
 
-def test_a_manifest_by_digest_is_answered_before_it_is_recorded():
+def test_a_manifest_by_digest_is_recorded_within_its_flight():
+    """Requests waiting for the flight find it recorded when it returns."""
     digest = digest_of(FIRST)
     index, store, flights = answering_early(lambda method, ref: ok(FIRST))
-    manifest, recorded_when_answered = run(
-        answered_then_recorded(index, flights, store.manifest_by_digest(digest))
-    )
+    manifest = run(store.manifest_by_digest(digest))
     assert manifest.digest == digest
-    assert recorded_when_answered == []
     assert index.calls == [("record", digest, digest)]
+    assert flights.tasks == set()
+
+
+def test_by_digest_the_local_store_answers_first():
+    stored = FakeIndex().hold(FIRST)
+    store = make_store(FakeIndex(), FakeUpstream(never), local=LocalStore(manifests=[stored]))
+    assert run(store.manifest_by_digest(stored.digest)) == stored
+
+
+def test_a_blob_the_local_store_holds_is_served_from_it():
+    digest = "sha256:" + "3" * 64
+    store = make_store(FakeIndex(), FakeUpstream(never), local=LocalStore(blobs={digest: "v"}))
+    assert run(store.blob(digest)) == "v"

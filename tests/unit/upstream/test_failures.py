@@ -5,7 +5,7 @@ from aiohttp import ClientConnectionError, ClientPayloadError, ClientResponseErr
 from pulpcore.plugin.exceptions import DigestValidationError, TimeoutException
 
 from pulp_container.app import errors
-from pulp_container.app.pullthrough import failures
+from pulp_container.app.upstream import failures
 
 WHERE = failures.Where("https://registry.example", "library/busybox", failures.MANIFEST, "latest")
 BLOB = failures.Where("https://registry.example", "library/busybox", failures.BLOB, "sha256:aa")
@@ -97,3 +97,10 @@ def test_an_error_survives_the_trip_through_the_lease():
 
 def test_an_unknown_recorded_code_is_unknown():
     assert failures.from_record({"code": "NOPE"}).code is errors.UNKNOWN
+
+
+def test_a_blob_whose_sources_cool_down_is_unavailable_with_retry_after():
+    error = failures.cooling_down("sha256:" + "a" * 64, 42)
+    assert error.code is errors.UNAVAILABLE and error.status == 503
+    assert error.headers == {"Retry-After": "42"}
+    assert "tried again in 42 s" in error.message

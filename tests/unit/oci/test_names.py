@@ -1,6 +1,6 @@
 import pytest
 
-from pulp_container.app.pullthrough import names
+from pulp_container.app.oci import names
 
 
 @pytest.mark.parametrize(

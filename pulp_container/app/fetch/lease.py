@@ -4,8 +4,11 @@ A key names one upstream fetch (a manifest of a name, a blob of a name). Taking 
 one ``INSERT ... ON CONFLICT DO UPDATE ... WHERE`` statement: it succeeds for the first caller,
 and later for anybody once the holder finished (it failed; a success deletes the row) or
 stopped beating (its process died). Everybody else reads the row and waits for its outcome:
-gone (success), ``error`` set (the holder's failure, to raise again), or ``path``/``size`` of a
-blob being written (to read along) and ``verified`` once all of it is there and checked.
+``finished_at`` set without ``error`` (success), with ``error`` (the holder's failure, to
+raise again), or ``path``/``size`` of a blob being written (to read along) and ``verified``
+once all of it is there and checked. A finished row stays: it records that the key was
+fetched (a blob of a pulled-through name: upstream has it under that name), and the next
+``take`` of the key reuses it.
 
 This works across every content app process and host sharing the database. `Notifier` wakes
 waiters in the holder's own process at once; other processes notice by polling.
@@ -22,15 +25,15 @@ from datetime import datetime
 
 from django.db import connection
 
-from pulp_container.app.models import PullThroughFetch
-
 # Seconds between a holder's heartbeats, and after which a silent holder counts as dead.
 HEARTBEAT = 5.0
 STALE_AFTER = 30.0
 
 HOST = socket.gethostname()
 
-_TABLE = PullThroughFetch._meta.db_table
+# The table of ``models.PullThroughFetch``, named here so that this module (and the single
+# flight built on it) imports no models: their unit tests run without Django.
+_TABLE = "container_pullthroughfetch"
 
 
 @dataclass(frozen=True)
@@ -46,11 +49,22 @@ class Lease:
     verified: bool
     finished_at: datetime | None
     error: dict | None
+    result: object
+    """What the holder returned (JSON), once it finished well."""
     stale: bool
 
     @property
     def failed(self):
-        return self.finished_at is not None
+        return self.finished_at is not None and self.error is not None
+
+    @property
+    def succeeded(self):
+        return self.finished_at is not None and self.error is None
+
+    @property
+    def running(self):
+        """Held by a live holder: waiting for it makes sense."""
+        return self.finished_at is None and not self.stale
 
 
 def new_owner():
@@ -67,11 +81,12 @@ def take(key, owner):
         cursor.execute(
             f"""
             INSERT INTO {_TABLE} AS lease
-                (key, owner, host, path, size, heartbeat_at, verified, finished_at, error)
-            VALUES (%s, %s, %s, NULL, NULL, now(), false, NULL, NULL)
+                (key, owner, host, path, size, heartbeat_at, verified, finished_at, error, result)
+            VALUES (%s, %s, %s, NULL, NULL, now(), false, NULL, NULL, NULL)
             ON CONFLICT (key) DO UPDATE SET
                 owner = EXCLUDED.owner, host = EXCLUDED.host, path = NULL, size = NULL,
-                heartbeat_at = now(), verified = false, finished_at = NULL, error = NULL
+                heartbeat_at = now(), verified = false, finished_at = NULL, error = NULL,
+                result = NULL
             WHERE lease.finished_at IS NOT NULL
                OR lease.heartbeat_at < now() - make_interval(secs => %s)
             RETURNING owner
@@ -89,7 +104,7 @@ def read(key):
         cursor.execute(
             f"""
             SELECT key, owner, host, path, size, heartbeat_at, verified, finished_at, error,
-                   heartbeat_at < now() - make_interval(secs => %s)
+                   result, heartbeat_at < now() - make_interval(secs => %s)
             FROM {_TABLE} WHERE key = %s
             """,
             [STALE_AFTER, key],
@@ -97,25 +112,32 @@ def read(key):
         row = cursor.fetchone()
     if row is None:
         return None
-    *fields, error, stale = row
-    return Lease(*fields, error=_json(error), stale=stale)
+    *fields, error, result, stale = row
+    return Lease(*fields, error=_json(error), result=_json(result), stale=stale)
 
 
 def _json(value):
     # psycopg hands back text or already decoded JSON, depending on how the column is read
-    if value is None or isinstance(value, dict):
+    if value is None or not isinstance(value, (str, bytes)):
         return value
     return json.loads(value)
 
 
 def publish(key, owner, path, size):
     """Tell waiters where the bytes of a blob land and how many there will be."""
-    PullThroughFetch.objects.filter(key=key, owner=owner).update(path=path, size=size)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_TABLE} SET path = %s, size = %s WHERE key = %s AND owner = %s",
+            [path, size, key, owner],
+        )
 
 
 def verify(key, owner):
     """All of a blob's bytes are in the file and match its digest."""
-    PullThroughFetch.objects.filter(key=key, owner=owner).update(verified=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_TABLE} SET verified = true WHERE key = %s AND owner = %s", [key, owner]
+        )
 
 
 def beat(key, owner):
@@ -128,13 +150,19 @@ def beat(key, owner):
         return cursor.rowcount == 1
 
 
-def succeed(key, owner):
-    """The holder is done and what it fetched is stored: the lease goes."""
-    PullThroughFetch.objects.filter(key=key, owner=owner).delete()
+def succeed(key, owner, result=None):
+    """The holder is done, what it fetched is stored, and `result` (JSON-able) is what it
+    returned: the row stays, as a record."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_TABLE} SET finished_at = now(), error = NULL, path = NULL, result = %s "
+            "WHERE key = %s AND owner = %s",
+            [json.dumps(result), key, owner],
+        )
 
 
 def fail(key, owner, record):
-    """The holder failed with the error `record` (see ``failures.to_record``)."""
+    """The holder failed with the error `record` (see ``upstream/failures.to_record``)."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {_TABLE} SET finished_at = now(), error = %s WHERE key = %s AND owner = %s",

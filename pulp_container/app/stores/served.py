@@ -13,8 +13,8 @@ from pulpcore.plugin.models import RepositoryVersion
 from pulpcore.plugin.util import get_domain
 
 from pulp_container.app.models import ContainerDistribution, ContainerPullThroughDistribution
-from pulp_container.app.pullthrough import names
 from pulp_container.app.db.compiled import CompiledQuery
+from pulp_container.app.oci import names
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,10 @@
 after the hold-off."""
 
 import asyncio
-import os
 
 import pytest
 
-from pulp_container.app.pullthrough.streaming import Beacon, Streaming
+from pulp_container.app.fetch.streaming import Streaming
 
 
 class Clock:
@@ -65,52 +64,3 @@ def test_nested_streams_count(clock):
     with streaming, streaming:
         assert streaming.active == 2
     assert streaming.active == 0
-
-
-class FakeBeacon:
-    """A beacon another process of the host marked `age` seconds ago."""
-
-    def __init__(self, age):
-        self.seconds = age
-        self.marks = 0
-
-    def mark(self, force=False):
-        self.marks += 1
-
-    def age(self):
-        return self.seconds
-
-
-def test_a_stream_in_another_process_of_the_host_holds_off(clock):
-    streaming = Streaming(clock, beacon=FakeBeacon(age=0.0))
-    clock.now += 1.0
-    assert waited(streaming, clock, quiet=0.3, hold_off=2.0) == 2.0
-
-
-def test_quiet_once_the_host_was_quiet_long_enough(clock):
-    streaming = Streaming(clock, beacon=FakeBeacon(age=0.5))
-    clock.now += 1.0
-    assert waited(streaming, clock, quiet=0.3, hold_off=2.0) == 0
-
-
-def test_streams_mark_the_beacon_when_they_start_and_end(clock):
-    beacon = FakeBeacon(age=10.0)
-    streaming = Streaming(clock, beacon=beacon)
-    with streaming:
-        streaming.tick()
-    assert beacon.marks == 3
-
-
-def test_the_beacon_file_tells_the_age_of_the_last_mark(tmp_path):
-    now = [1000.0]
-    beacon = Beacon(tmp_path / "beacon", every=0.05, clock=lambda: now[0])
-    assert beacon.age() == float("inf")
-    beacon.mark()
-    assert (tmp_path / "beacon").exists()
-    os.utime(tmp_path / "beacon", (990.0, 990.0))
-    assert beacon.age() == 10.0
-    now[0] += 0.01
-    beacon.mark()  # within `every` of the last mark: not written again
-    assert beacon.age() == pytest.approx(10.01)
-    beacon.mark(force=True)
-    assert beacon.age() == pytest.approx(0.0, abs=1e-6)

@@ -1,48 +1,89 @@
-"""LocalStore: find manifests, blobs and tags in one repository version, in one query each.
+"""The local store: manifests, blobs and tags of one repository version, in one query each.
+
+`ServedStore` is the Store (``protocol.py``) of a distribution: its methods are coroutines
+that run the lookups in the ORM's thread. A blob whose bytes are not stored yet (on_demand
+and streamed repositories) comes back as a ``deferred.RemoteBlob``, fetched when opened.
 
 Manifest lookups are also cached per version (versions are immutable), so a repeated one costs
 no query at all.
 
 Every lookup filters on the indexed key first (tag name, digest) and then on membership in the
 version (its ``content_ids``), so what a lookup costs does not grow with the number of
-repositories, versions or content units in the database. The store is synchronous; handlers
-call it through ``sync_to_async``.
+repositories, versions or content units in the database.
 """
 
+import threading
 import time
-from dataclasses import dataclass
-from functools import lru_cache
+from collections import OrderedDict
 
 from django.db.models import F, Func
 from pulpcore.plugin.models import ContentArtifact, RepositoryVersion
 
+from asgiref.sync import sync_to_async
+
 from pulp_container.app import process_state, served_versions
+from pulp_container.app.db.connections import replacing_broken_connection
 from pulp_container.app.models import Blob, ContainerPushedBlob, Manifest, Tag
-from pulp_container.app.registry.stored import StoredManifest
+from pulp_container.app.stores import deferred
+from pulp_container.app.stores.stored import StoredBlob, StoredManifest
 
 # Manifests kept per (version, reference) in each content app process; typical manifests are
 # 0.5-10 KiB, so this is a few MiB.
 MANIFEST_CACHE_ENTRIES = 1024
 
 
-@dataclass(frozen=True)
-class StoredBlob:
-    """A blob of the version and where its bytes are.
-
-    ``content_artifact.artifact`` is None for on_demand and streamed repositories until the
-    bytes are fetched; its RemoteArtifacts then say where from.
-    """
-
-    digest: str
-    content_artifact: ContentArtifact
-
-    @property
-    def local(self):
-        return self.content_artifact.artifact_id is not None
+async def in_orm_thread(function, *args):
+    """``function(*args)`` (blocking, read-only) in the ORM's thread; a database connection
+    that broke (PostgreSQL restarted) is replaced and it runs once more."""
+    return await sync_to_async(replacing_broken_connection)(function, *args)
 
 
-@lru_cache(maxsize=MANIFEST_CACHE_ENTRIES)
+class _Kept:
+    """The last `size` answers of `_manifest`, by its arguments (an LRU that can be peeked at
+    from the event loop, so a repeated lookup needs no trip to the ORM's thread)."""
+
+    def __init__(self, size):
+        self.size = size
+        self.answers = OrderedDict()
+        self.lock = threading.Lock()  # the event loop peeks, the ORM's thread puts
+
+    def peek(self, key):
+        """(True, answer) when kept, else (False, None)."""
+        with self.lock:
+            if key not in self.answers:
+                return False, None
+            self.answers.move_to_end(key)
+            return True, self.answers[key]
+
+    def put(self, key, answer):
+        with self.lock:
+            self.answers[key] = answer
+            self.answers.move_to_end(key)
+            while len(self.answers) > self.size:
+                self.answers.popitem(last=False)
+
+    def clear(self):
+        with self.lock:
+            self.answers.clear()
+
+
+_kept_manifests = _Kept(MANIFEST_CACHE_ENTRIES)
+
+
 def _manifest(version_pk, by, value):
+    """`_look_up_manifest`, kept (see there). Blocking on a miss."""
+    key = (version_pk, by, value)
+    known, answer = _kept_manifests.peek(key)
+    if not known:
+        answer = _look_up_manifest(version_pk, by, value)
+        _kept_manifests.put(key, answer)
+    return answer
+
+
+_manifest.cache_clear = _kept_manifests.clear  # as functools.lru_cache offers it, for tests
+
+
+def _look_up_manifest(version_pk, by, value):
     """A manifest of a version by tag or digest (None if absent), cached by version.
 
     A repository version's content never changes once the version exists, so the answer for
@@ -101,8 +142,9 @@ class LocalStore:
         """The manifest with `digest`, or None."""
         return _manifest(self.version_pk, "digest", digest)
 
-    def blob(self, digest):
-        """The blob with `digest` and its ContentArtifact (with artifact), or None."""
+    def blob(self, digest, deferred_too=True):
+        """The blob with `digest`: a StoredBlob, a ``deferred.RemoteBlob`` when its bytes are
+        not stored yet (None instead unless `deferred_too`), or None."""
         content_artifact = (
             ContentArtifact.objects.filter(
                 relative_path=digest,
@@ -113,6 +155,8 @@ class LocalStore:
         )
         if content_artifact is None:
             return None
+        if content_artifact.artifact_id is None:
+            return deferred.remote_blob(digest, content_artifact) if deferred_too else None
         return StoredBlob(digest=digest, content_artifact=content_artifact)
 
     def tags(self, page_request):
@@ -145,9 +189,9 @@ def pushed_content_artifact(repository_pk, digest):
 
 
 class ServedStore:
-    """What a distribution serves: the version it serves now, and, by digest only, the versions
-    it served within the grace period (``served_versions.py``), so that a pull begun before a
-    switch gets the image it began, whole.
+    """The Store of what a distribution serves: the version it serves now, and, by digest only,
+    the versions it served within the grace period (``served_versions.py``), so that a pull
+    begun before a switch gets the image it began, whole.
 
     Args:
         served: the distribution (``served.Served``).
@@ -163,17 +207,26 @@ class ServedStore:
     def version_pk(self):
         return self.current.version_pk
 
-    def manifest_by_tag(self, tag):
+    async def manifest_by_tag(self, tag):
         """The manifest `tag` points at in the version served now, or None."""
-        return self.current.manifest_by_tag(tag)
+        known, answer = _kept_manifests.peek((self.current.version_pk, "tag", tag))
+        if known:
+            return answer
+        return await in_orm_thread(self.current.manifest_by_tag, tag)
 
-    def manifest_by_digest(self, digest):
+    async def manifest_by_digest(self, digest):
         """The manifest with `digest`, served now or recently, or None."""
-        return self._first(lambda store: store.manifest_by_digest(digest))
+        known, answer = _kept_manifests.peek((self.current.version_pk, "digest", digest))
+        if known and answer is not None:
+            return answer
+        return await in_orm_thread(self._first, lambda store: store.manifest_by_digest(digest))
 
-    def blob(self, digest):
+    async def blob(self, digest):
         """The blob with `digest`, served now or recently, or pushed into the repository
         served (awaiting its manifest: ``pushed_content_artifact``), or None."""
+        return await in_orm_thread(self._blob, digest)
+
+    def _blob(self, digest):
         found = self._first(lambda store: store.blob(digest))
         repository_pk = self._served.following_repository_pk
         if found is None and repository_pk is not None:
@@ -182,9 +235,14 @@ class ServedStore:
                 found = StoredBlob(digest=digest, content_artifact=content_artifact)
         return found
 
-    def tags(self, page_request):
+    async def stored_blob(self, digest):
+        """The StoredBlob `digest`, served now or recently, when its bytes are stored; else
+        None (for a store composing this one, which fetches the others its own way)."""
+        return await in_orm_thread(self._first, lambda store: store.blob(digest, False))
+
+    async def tags(self, page_request):
         """Tag names of the version served now (see ``LocalStore.tags``)."""
-        return self.current.tags(page_request)
+        return await in_orm_thread(self.current.tags, page_request)
 
     def _first(self, lookup):
         found = lookup(self.current)

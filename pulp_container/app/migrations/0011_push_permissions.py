@@ -4,7 +4,7 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-    dependencies = [("container", "0009_pull_through_label")]
+    dependencies = [("container", "0010_push_uploads")]
 
     operations = [
         migrations.AlterModelOptions(

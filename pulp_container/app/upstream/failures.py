@@ -1,10 +1,14 @@
-"""What went wrong upstream, as the registry error a client gets: decided in one place.
+"""What went wrong upstream, as the registry error a client gets: decided in one place, for
+every path (pull-through manifests, and blobs fetched for on_demand, streamed and pull-through
+repositories alike, through ``fetch/blobs.py``).
 
 A 404 (or 410) is an answer: the resource is not there (``*_UNKNOWN``), and it is remembered
 for a while. Everything else is a failure: 429 becomes TOOMANYREQUESTS (with upstream's
 Retry-After), a timeout UPSTREAM_TIMEOUT (504), and 5xx, refused connections, refused
 credentials and invalid answers UPSTREAM_ERROR (502). A failure lets a cached tag be served
-stale; an answer does not. Every message names the upstream registry.
+stale; an answer does not. Every message names the upstream registry. While pulpcore's
+cool-down keeps a blob's sources aside after their bytes did not match, the blob is
+UNAVAILABLE (503) with Retry-After (`cooling_down`).
 
 No Django settings needed: errors are built from statuses, headers and exceptions.
 """
@@ -155,6 +159,20 @@ def from_exception(exc, where):
             message=f"the upstream registry {where.upstream} cannot be reached: {reason}",
         )
     return invalid(where, str(exc) or type(exc).__name__)
+
+
+def cooling_down(digest, retry_in):
+    """The registry error for a blob whose every source is set aside (pulpcore's
+    ``REMOTE_CONTENT_FETCH_FAILURE_COOLDOWN``) for `retry_in` more seconds."""
+    return errors.RegistryError(
+        errors.UNAVAILABLE,
+        detail={"digest": digest},
+        message=(
+            f"the last fetch of this blob from the upstream registry failed; it is "
+            f"tried again in {retry_in} s (REMOTE_CONTENT_FETCH_FAILURE_COOLDOWN)"
+        ),
+        headers={HEADER_RETRY_AFTER: str(retry_in)},
+    )
 
 
 def invalid(where, reason):

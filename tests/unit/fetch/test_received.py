@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from pulp_container.app.pullthrough.received import Behind, Received
+from pulp_container.app.fetch.received import Behind, Received
 
 
 class SlowWork:

@@ -11,6 +11,9 @@ from pulpcore.plugin.content import app
 
 from pulp_container.app.auth.keys import token_auth_enabled, token_config
 from pulp_container.app.pullthrough.shutdown import finish_put_off_work
+from pulp_container.app.push.blob_delete import BlobDelete
+from pulp_container.app.push.manifests import ManifestWrites
+from pulp_container.app.push.uploads import BlobUploads
 from pulp_container.app.registry.base import PREFIX, TOKEN_PATHS, registry_middleware
 from pulp_container.app.registry.blobs import Blobs
 from pulp_container.app.registry.catalog import Catalog
@@ -32,7 +35,16 @@ routes = [
     web.get(f"{PREFIX}/_catalog", Catalog().get),
     web.get(f"{PREFIX}/{_NAME}/tags/list", Tags().get),
     web.get(f"{PREFIX}/{_NAME}/manifests/{{reference}}", Manifests().get),
+    web.put(f"{PREFIX}/{_NAME}/manifests/{{reference}}", ManifestWrites().put),
+    web.delete(f"{PREFIX}/{_NAME}/manifests/{{reference}}", ManifestWrites().delete),
     web.get(f"{PREFIX}/{_NAME}/blobs/{{digest}}", Blobs().get),
+    web.post(f"{PREFIX}/{_NAME}/blobs/uploads/", BlobUploads().post),
+    web.post(f"{PREFIX}/{_NAME}/blobs/uploads", BlobUploads().post),
+    web.patch(f"{PREFIX}/{_NAME}/blobs/uploads/{{uuid}}", BlobUploads().patch),
+    web.put(f"{PREFIX}/{_NAME}/blobs/uploads/{{uuid}}", BlobUploads().put),
+    web.get(f"{PREFIX}/{_NAME}/blobs/uploads/{{uuid}}", BlobUploads().get),
+    web.delete(f"{PREFIX}/{_NAME}/blobs/uploads/{{uuid}}", BlobUploads().delete),
+    web.delete(f"{PREFIX}/{_NAME}/blobs/{{digest}}", BlobDelete().delete),
 ]
 if token_auth_enabled():
     # Refuse to start, naming the setting and file, when the keys are missing or unusable.

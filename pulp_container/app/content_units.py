@@ -5,6 +5,7 @@ need saved rows on both ends (manifest -> layers, list -> manifests) travel in `
 and are written by `save_relations` once the manifest is saved.
 """
 
+from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from pulpcore.plugin.models import Artifact
 from pulpcore.plugin.stages import DeclarativeArtifact, DeclarativeContent
@@ -68,6 +69,25 @@ def manifest_content(parsed, *, config_bytes=None, config_blob=None, blobs=(), l
 def tag_content(name, manifest):
     """Tag `name` pointing at the saved `manifest`."""
     return DeclarativeContent(content=Tag(name=name, tagged_manifest=manifest))
+
+
+def saved(unit):
+    """`unit` saved, or the equal unit saved before (content is shared), touched.
+
+    Safe when two writers save the same unit at once: the loser's insert fails inside its own
+    savepoint and it takes the winner's row. Touching keeps a reused unit from orphan cleanup
+    until a version holds it.
+    """
+    existing = type(unit).objects.filter(unit.q()).first()
+    if existing is not None:
+        existing.touch()
+        return existing
+    try:
+        with transaction.atomic():
+            unit.save()
+        return unit
+    except IntegrityError:
+        return type(unit).objects.get(unit.q())
 
 
 def save_relations(d_contents):

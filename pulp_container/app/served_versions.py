@@ -14,6 +14,9 @@ served within the grace period (``CONTAINER_SWITCH_GRACE_PERIOD`` seconds):
 
 Only by-digest lookups fall back, and only to versions this distribution served: a tag always
 resolves in the version served now, and nothing another distribution serves leaks through.
+A version that removed manifests or blobs on purpose (a registry DELETE, ``remove_image/``) is
+marked (`mark_removal`), and a followed repository's versions older than it are not fallen
+back to: what was deleted answers 404 at once, as clients and the spec expect.
 Deleted versions are gone for good: ``retain_repo_versions`` spares the versions switched away
 from within the grace period (``ContainerRepository.cleanup_old_versions``), not the previous
 latest versions of a followed repository, and a version may be deleted by hand at any time.
@@ -33,6 +36,8 @@ from pulp_container.app.switch_records import KEY, newest_first, with_switch
 MAX_RECENT = 10
 # Switch records older than this (or the grace period) go when the version gets another one.
 _KEEP_RECORDS = 86400
+# RepositoryVersion.info key: the version removed content on purpose (`mark_removal`).
+REMOVAL_KEY = "container_removal"
 
 
 def grace_period():
@@ -53,6 +58,12 @@ def served_version_pk(repository_pk, version_pk):
         .values_list("pk", flat=True)
         .first()
     )
+
+
+def mark_removal(version):
+    """Mark the new (unsaved) `version` as one that removed manifests or blobs on purpose:
+    by-digest lookups do not fall back past it (see the module's docstring)."""
+    version.info = {**(version.info or {}), REMOVAL_KEY: True}
 
 
 def record_switch(distribution_pk, version_pk, at):
@@ -94,13 +105,19 @@ def recent_version_pks(distribution_pk, following_repository_pk, current_pk, now
 
 def _latest_since(repository_pk, cutoff):
     """The versions of the repository that were its latest at some moment after `cutoff`,
-    newest first: the one latest at the cutoff, and every one created since."""
+    newest first: the one latest at the cutoff, and every one created since; none older than
+    the newest version marked by `mark_removal`."""
     versions = RepositoryVersion.objects.filter(repository_id=repository_pk, complete=True)
     moment = datetime.datetime.fromtimestamp(cutoff, tz=datetime.timezone.utc)
     at_cutoff = (
         versions.filter(pulp_created__lt=moment).order_by("-number").values("number")[:1]
     )
-    since = versions.filter(number__gte=Coalesce(Subquery(at_cutoff), 0))
+    removal = (
+        versions.filter(**{f"info__{REMOVAL_KEY}": True}).order_by("-number").values("number")[:1]
+    )
+    since = versions.filter(number__gte=Coalesce(Subquery(at_cutoff), 0)).filter(
+        number__gte=Coalesce(Subquery(removal), 0)
+    )
     return list(since.order_by("-number").values_list("pk", flat=True)[: MAX_RECENT + 1])
 
 

@@ -35,3 +35,12 @@ CONTAINER_SWITCH_GRACE_PERIOD = 600
 # the remote sets total_timeout: a slow big blob that keeps arriving is never cut.
 CONTAINER_UPSTREAM_CONNECT_TIMEOUT = 10
 CONTAINER_UPSTREAM_READ_TIMEOUT = 30
+
+# Push. Seconds after its last chunk that an unfinished blob upload expires (and its file goes).
+CONTAINER_UPLOAD_EXPIRY = 86400
+# Where unfinished uploads are kept; None: <WORKING_DIRECTORY>/container-uploads. Every content
+# app process must see the same directory.
+CONTAINER_UPLOAD_DIRECTORY = None
+# Whether distributions created by a push are private, where the namespace's label
+# pulp_container.push_private does not say.
+CONTAINER_PUSH_PRIVATE = False

@@ -9,6 +9,7 @@ from .content import Blob, BlobManifest, Manifest, ManifestListManifest, Manifes
 from .distributions import ContainerDistribution, ContainerPullThroughDistribution, InNamespace
 from .logins import RegistryLoginFailures
 from .pullthrough import PullThroughAnswer, PullThroughCache, PullThroughFetch
+from .push import ContainerPushedBlob, ContainerUploadSession
 from .remotes import ContainerPullThroughRemote, ContainerRemote, RegistryDownloads
 from .repositories import ContainerPushRepository, ContainerRepository
 
@@ -20,8 +21,10 @@ __all__ = [
     "ContainerPullThroughDistribution",
     "ContainerPullThroughRemote",
     "ContainerPushRepository",
+    "ContainerPushedBlob",
     "ContainerRemote",
     "ContainerRepository",
+    "ContainerUploadSession",
     "InNamespace",
     "Manifest",
     "ManifestListManifest",

@@ -57,7 +57,8 @@ class ContainerRepository(Repository, AutoAddObjPermsMixin):
 class ContainerPushRepository(Repository, AutoAddObjPermsMixin):
     """A repository registry clients push to (the REST contract's ``container-push``).
 
-    Pushing is not served yet, so none exist; the endpoints answer as the contract says.
+    The first push to a repository name creates one (``push/target.py``); each manifest PUT
+    and registry DELETE writes a version of it (``push/versions.py``).
     """
 
     TYPE = "container-push"

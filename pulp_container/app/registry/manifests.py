@@ -9,6 +9,7 @@ from aiohttp import web
 
 from pulp_container.app import errors
 from pulp_container.app.oci.negotiation import accepts
+from pulp_container.app.oci.exceptions import TagInvalid
 from pulp_container.app.oci.reference import parse_reference
 from pulp_container.app.registry.base import RegistryHandler
 from pulp_container.constants import (
@@ -31,9 +32,27 @@ def _not_modified(request, digest):
     return "*" in tags or _etag(digest) in tags
 
 
+def lookup_reference(request):
+    """The reference of a manifest lookup (GET, HEAD, DELETE).
+
+    One that is not a tag (``.INVALID_MANIFEST_NAME``) names no manifest the registry could
+    hold: MANIFEST_UNKNOWN, as the spec's conformance tests expect. A malformed digest stays a
+    400 DIGEST_INVALID, which tells the client what is wrong with it.
+    """
+    value = request.match_info["reference"]
+    try:
+        return parse_reference(value)
+    except TagInvalid:
+        raise errors.RegistryError(
+            errors.MANIFEST_UNKNOWN,
+            detail={"name": request.match_info["path"], "reference": value},
+            message=f"{value!r} is neither a tag nor a digest, so it names no manifest",
+        ) from None
+
+
 class Manifests(RegistryHandler):
     async def get(self, request):  # also bound to HEAD
-        reference = parse_reference(request.match_info["reference"])
+        reference = lookup_reference(request)
         if reference.is_digest:
             ctx, manifest = await self.resolve(
                 request, lambda store: store.manifest_by_digest(reference.digest)

@@ -17,7 +17,7 @@ from django.db.models import F, Func
 from pulpcore.plugin.models import ContentArtifact, RepositoryVersion
 
 from pulp_container.app import served_versions
-from pulp_container.app.models import Blob, Manifest, Tag
+from pulp_container.app.models import Blob, ContainerPushedBlob, Manifest, Tag
 from pulp_container.app.registry.stored import StoredManifest
 
 # Manifests kept per (version, reference) in each content app process; typical manifests are
@@ -121,6 +121,26 @@ class LocalStore:
         return list(names[: page_request.fetch])
 
 
+def pushed_content_artifact(repository_pk, digest):
+    """The ContentArtifact (with its artifact) of the blob `digest` pushed into the repository
+    and not yet in a version of it (``models/push.py``), or None. One query.
+
+    A client that uploaded a blob may ask for it before it pushes the manifest that takes it
+    into a version.
+    """
+    return (
+        ContentArtifact.objects.filter(
+            relative_path=digest,
+            artifact__isnull=False,
+            content__in=ContainerPushedBlob.objects.filter(
+                repository_id=repository_pk, blob__digest=digest
+            ).values("blob_id"),
+        )
+        .select_related("artifact", "artifact__pulp_domain")
+        .first()
+    )
+
+
 class ServedStore:
     """What a distribution serves: the version it serves now, and, by digest only, the versions
     it served within the grace period (``served_versions.py``), so that a pull begun before a
@@ -149,8 +169,15 @@ class ServedStore:
         return self._first(lambda store: store.manifest_by_digest(digest))
 
     def blob(self, digest):
-        """The blob with `digest`, served now or recently, or None."""
-        return self._first(lambda store: store.blob(digest))
+        """The blob with `digest`, served now or recently, or pushed into the repository
+        served (awaiting its manifest: ``pushed_content_artifact``), or None."""
+        found = self._first(lambda store: store.blob(digest))
+        repository_pk = self._served.following_repository_pk
+        if found is None and repository_pk is not None:
+            content_artifact = pushed_content_artifact(repository_pk, digest)
+            if content_artifact is not None:
+                found = StoredBlob(digest=digest, content_artifact=content_artifact)
+        return found
 
     def tags(self, page_request):
         """Tag names of the version served now (see ``LocalStore.tags``)."""

@@ -32,7 +32,7 @@ class ContainerRepositorySerializer(LimitsMixin, NeutralFieldsMixin, RepositoryS
 
 
 class ContainerPushRepositorySerializer(LimitsMixin, NeutralFieldsMixin, RepositorySerializer):
-    """A repository registry clients push to (pushing is not served yet)."""
+    """A repository registry clients push to, created by the first push to its name."""
 
     manifest_signing_service = _signing_service_field()
 

@@ -1,10 +1,17 @@
-"""Tag and untag: point a name at a manifest of the latest version, or take a name away."""
+"""Tag and untag: point a name at a manifest of the latest version, or take a name away.
+
+They run on container and push repositories alike, and write their version under the
+repository's row lock (``push/versions.py``): registry pushes into a push repository write
+versions from the content app, without the task's resource lock, and both must queue on the
+same thing.
+"""
 
 from gettext import gettext as _
 
 from pulpcore.plugin.exceptions import ValidationError
 
-from ..models import ContainerRepository, Manifest, Tag
+from ..models import Manifest, Tag
+from ..push.versions import locked_new_version
 from .recursive import remove_recursively
 
 
@@ -17,18 +24,16 @@ def tag_image(repository_pk, tag, digest):
     Raises:
         ValidationError: the latest version has no manifest `digest` (any more).
     """
-    repository = ContainerRepository.objects.get(pk=repository_pk)
-    manifest = _manifest_in_latest(repository, digest)
-    tag_unit, _created = Tag.objects.get_or_create(name=tag, tagged_manifest=manifest)
-    tag_unit.touch()
-    with repository.new_version() as version:
+    with locked_new_version(repository_pk) as (repository, version):
+        manifest = _manifest_in(repository, version, digest)
+        tag_unit, _created = Tag.objects.get_or_create(name=tag, tagged_manifest=manifest)
+        tag_unit.touch()
         version.add_content(Tag.objects.filter(pk=tag_unit.pk))
 
 
 def untag_image(repository_pk, tag):
     """Task: remove the tag named `tag` from the latest version; its manifest stays."""
-    repository = ContainerRepository.objects.get(pk=repository_pk)
-    with repository.new_version() as version:
+    with locked_new_version(repository_pk) as (_repository, version):
         version.remove_content(Tag.objects.filter(pk__in=version.content, name=tag))
 
 
@@ -40,16 +45,16 @@ def remove_image(repository_pk, digest):
     Raises:
         ValidationError: the latest version has no manifest `digest` (any more).
     """
-    repository = ContainerRepository.objects.get(pk=repository_pk)
-    manifest = _manifest_in_latest(repository, digest)
-    with repository.new_version() as version:
+    with locked_new_version(repository_pk) as (repository, version):
+        manifest = _manifest_in(repository, version, digest)
         tags = Tag.objects.filter(pk__in=version.content, tagged_manifest=manifest)
         remove_recursively(version, [manifest.pk, *tags.values_list("pk", flat=True)])
 
 
-def _manifest_in_latest(repository, digest):
+def _manifest_in(repository, version, digest):
+    """The manifest `digest` of the new `version` (which holds the latest version's content)."""
     try:
-        return Manifest.objects.get(pk__in=repository.latest_version().content, digest=digest)
+        return Manifest.objects.get(pk__in=version.content, digest=digest)
     except Manifest.DoesNotExist:
         raise ValidationError(
             _("The latest version of repository {name} has no manifest {digest}.").format(

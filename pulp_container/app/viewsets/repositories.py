@@ -131,8 +131,9 @@ class ContainerPushRepositoryViewSet(
     RolesMixin,
 ):
     """
-    A push repository holds what registry clients push. Pushing is not served yet, so there
-    are none: pushes, when they come, make ordinary container repositories. There is no create.
+    A push repository holds what registry clients push. The first push to a repository name
+    creates it, with a distribution whose base path is the name; each manifest push and each
+    registry delete is a new version. There is no create.
     """
 
     endpoint_name = "container-push"

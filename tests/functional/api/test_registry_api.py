@@ -449,10 +449,10 @@ def test_error_codes(registry, content):
         ("GET", f"/v2/{name}/blobs/notadigest", 400, "DIGEST_INVALID"),
         ("GET", f"/v2/{name}/blobs/md5:{'0' * 32}", 400, "DIGEST_INVALID"),
         ("GET", f"/v2/{name}/manifests/sha256:{'A' * 64}", 400, "DIGEST_INVALID"),
-        ("GET", f"/v2/{name}/manifests/-bad-tag", 400, "TAG_INVALID"),
-        ("PUT", f"/v2/{name}/manifests/latest", 405, "UNSUPPORTED"),
-        ("DELETE", f"/v2/{name}/blobs/{UNKNOWN_DIGEST}", 405, "UNSUPPORTED"),
-        ("POST", f"/v2/{name}/blobs/uploads/", 405, "UNSUPPORTED"),
+        ("GET", f"/v2/{name}/manifests/-bad-tag", 404, "MANIFEST_UNKNOWN"),
+        ("PUT", f"/v2/{name}/manifests/latest", 401, "UNAUTHORIZED"),
+        ("DELETE", f"/v2/{name}/blobs/{UNKNOWN_DIGEST}", 401, "UNAUTHORIZED"),
+        ("POST", f"/v2/{name}/blobs/uploads/", 401, "UNAUTHORIZED"),
     ]
     for method, path, status, code in cases:
         response = registry.request(method, path)

@@ -1,0 +1,5 @@
+"""The registry's write half (issue 15): push targets, blob uploads, pushed-blob bookkeeping.
+
+``handler.PushHandler`` resolves where a write goes (``target.py``) and who makes it; the
+routes are bound in ``app/content.py``.
+"""

@@ -2,8 +2,12 @@
 delete on an existing name, a new name under an existing namespace and a name under a new
 namespace; and the 404 an admin sees for an unknown name (token and Basic mode).
 
-The writes themselves (uploads, manifests, deletes) are tested with the push routes.
+Then the same decisions through the registry, token and Basic mode: who may upload a blob
+(monolithic POST) and delete one. The upload protocol itself is in test_push_uploads.py.
 """
+
+import hashlib
+import os
 
 import pytest
 import requests
@@ -207,3 +211,133 @@ def test_the_user_whose_push_creates_a_name_owns_it(api, origin, pulp_server, wo
         as_creator.get("repositories/container/container-push/", params={"name": name})
     )
     assert [repository["name"] for repository in listed["results"]] == [name]
+
+
+# --- writes through the registry ---------------------------------------------------------------
+
+
+def digest_of(data):
+    return f"sha256:{hashlib.sha256(data).hexdigest()}"
+
+
+def monolithic(origin, name, data, auth):
+    """A blob upload in one POST (``?digest=`` and the body)."""
+    return requests.post(
+        f"{origin}/v2/{name}/blobs/uploads/",
+        params={"digest": digest_of(data)},
+        data=data,
+        headers={"Content-Type": "application/octet-stream"},
+        auth=auth,
+        timeout=60,
+    )
+
+
+def assert_refused_token(response):
+    assert response.status_code == 401, response.text
+    assert 'error="insufficient_scope"' in response.headers["WWW-Authenticate"]
+
+
+# who, where (a new name under the namespace, under a new namespace, under their own name)
+UPLOADS = [
+    ("admin", "new-in-namespace", True),
+    ("owner", "new-in-namespace", True),
+    ("collaborator", "new-in-namespace", True),
+    ("group-collaborator", "new-in-namespace", True),
+    ("namespace-creator", "new-namespace", True),
+    ("self-named", "own-namespace", True),
+    ("consumer", "new-in-namespace", False),
+    ("distribution-collaborator", "new-in-namespace", False),
+    ("viewer", "new-in-namespace", False),
+    ("stranger", "new-namespace", False),
+    ("anonymous", "new-in-namespace", False),
+]
+
+
+def _fresh(world, where):
+    """A name nothing serves yet at `where`: each upload test creates its own."""
+    namespace = world[where].split("/", 1)[0]
+    return f"{namespace}/{new_name('up')}"
+
+
+@pytest.mark.parametrize("who, where, allowed", UPLOADS, ids=[row[0] for row in UPLOADS])
+def test_blob_upload_per_role(origin, world, who, where, allowed):
+    name = _fresh(world, where)
+    auth = world["users"][who]["auth"]
+    response = monolithic(origin, name, os.urandom(1000), TokenAuth(*(auth or ())))
+    if allowed:
+        assert response.status_code == 201, response.text
+    else:
+        assert_refused_token(response)
+
+
+def test_blob_delete_needs_the_delete_grant(origin, world):
+    """Of a name the admin created, the namespace owner deletes a blob a collaborator pushed;
+    the collaborator may not (the creator of a name would: they own it)."""
+    name = _fresh(world, "new-in-namespace")
+    admin = TokenAuth(*world["users"]["admin"]["auth"])
+    assert monolithic(origin, name, os.urandom(1000), admin).status_code == 201
+    data = os.urandom(1000)
+    collaborator = TokenAuth(*world["users"]["collaborator"]["auth"])
+    assert monolithic(origin, name, data, collaborator).status_code == 201
+    path = f"{origin}/v2/{name}/blobs/{digest_of(data)}"
+    assert_refused_token(requests.delete(path, auth=collaborator, timeout=60))
+    owner = TokenAuth(*world["users"]["owner"]["auth"])
+    assert requests.delete(path, auth=owner, timeout=60).status_code == 202
+
+
+# --- the same in Basic mode --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def basic(pulp_server_basic):
+    """On the Basic-mode server: a namespace with an owner, a collaborator and a consumer."""
+    api = PulpAPI(pulp_server_basic.api_url, auth=("admin", pulp_server_basic.admin_password))
+    namespace_name = new_name("pb")
+    namespace = api.ok(api.post(NAMESPACES, {"name": namespace_name}))
+    users = {
+        "admin": ("admin", pulp_server_basic.admin_password),
+        "stranger": create_user(api, "stranger")["auth"],
+    }
+    for role in ("owner", "collaborator", "consumer"):
+        user = create_user(api, role)
+        give(api, user, f"container.containernamespace_{role}", namespace)
+        users[role] = user["auth"]
+    return {
+        "origin": f"http://{pulp_server_basic.registry_host}",
+        "namespace": namespace_name,
+        "users": users,
+    }
+
+
+# who, status of a monolithic upload to a new name under the namespace
+BASIC_UPLOADS = [
+    ("admin", 201),
+    ("owner", 201),
+    ("collaborator", 201),
+    ("consumer", 403),
+    ("stranger", 403),
+    ("anonymous", 401),
+]
+
+
+@pytest.mark.parametrize("who, status", BASIC_UPLOADS, ids=[row[0] for row in BASIC_UPLOADS])
+def test_basic_mode_blob_upload_per_role(basic, who, status):
+    name = f"{basic['namespace']}/{new_name('up')}"
+    response = monolithic(basic["origin"], name, os.urandom(1000), basic["users"].get(who))
+    assert response.status_code == status, response.text
+    if status == 403:
+        assert response.json()["errors"][0]["code"] == "DENIED"
+    if status == 401:
+        assert response.headers["WWW-Authenticate"].startswith("Basic ")
+
+
+def test_basic_mode_blob_delete_is_the_owners(basic):
+    name = f"{basic['namespace']}/{new_name('del')}"
+    data = os.urandom(1000)
+    users = basic["users"]
+    assert monolithic(basic["origin"], name, os.urandom(999), users["admin"]).status_code == 201
+    assert monolithic(basic["origin"], name, data, users["collaborator"]).status_code == 201
+    path = f"{basic['origin']}/v2/{name}/blobs/{digest_of(data)}"
+    refused = requests.delete(path, auth=users["collaborator"], timeout=60)
+    assert refused.status_code == 403, refused.text
+    assert requests.delete(path, auth=users["owner"], timeout=60).status_code == 202

@@ -178,9 +178,7 @@ def measure(label, origin, host, names, digests, credentials, token, seconds, wo
     figures["manifest p99 ms (16 clients)"] = p99
     for clients in (1, 8):
         figures[f"blob MiB/s ({clients} client{'s' if clients > 1 else ''})"] = asyncio.run(
-            blob_rate(
-                origin, names["blob"], digests["blob"], auth.header(names["blob"]), clients
-            )
+            blob_rate(origin, names["blob"], digests["blob"], auth.header(names["blob"]), clients)
         )
     figures["skopeo copy 200 MiB, s"] = min(
         skopeo_copy_seconds(host, names["pull"], credentials, workdir) for _ in range(2)
@@ -248,7 +246,9 @@ def main():
         shutil.rmtree(workdir, ignore_errors=True)
 
     print()
-    print(f"Pulp authenticated with {'Basic' if args.basic else 'Bearer tokens'}; docker-registry with Basic")
+    print(
+        f"Pulp authenticated with {'Basic' if args.basic else 'Bearer tokens'}; docker-registry with Basic"
+    )
     print(f"{'':32} {'Pulp':>10} {'registry':>10} {'ratio':>8}")
     for key in ours:
         ratio = ours[key] / theirs[key] if theirs[key] else float("nan")

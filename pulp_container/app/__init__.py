@@ -16,4 +16,3 @@ class PulpContainerPluginAppConfig(PulpPluginAppConfig):
             checks,  # noqa: F401, PLC0415 -- registers the checks
             content_cleanup,  # noqa: F401, PLC0415 -- its receiver
         )
-

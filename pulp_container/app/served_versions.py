@@ -109,9 +109,7 @@ def _latest_since(repository_pk, cutoff):
     the newest version marked by `mark_removal`."""
     versions = RepositoryVersion.objects.filter(repository_id=repository_pk, complete=True)
     moment = datetime.datetime.fromtimestamp(cutoff, tz=datetime.UTC)
-    at_cutoff = (
-        versions.filter(pulp_created__lt=moment).order_by("-number").values("number")[:1]
-    )
+    at_cutoff = versions.filter(pulp_created__lt=moment).order_by("-number").values("number")[:1]
     removal = (
         versions.filter(**{f"info__{REMOVAL_KEY}": True}).order_by("-number").values("number")[:1]
     )

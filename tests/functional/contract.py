@@ -149,9 +149,7 @@ def missing(expected, served):
             if status not in have["responses"]:
                 gaps.append(Gap(key, "response", status, "", "missing"))
                 continue
-            gaps.extend(
-                _field_gaps(key, f"response {status}", wanted, have["responses"][status])
-            )
+            gaps.extend(_field_gaps(key, f"response {status}", wanted, have["responses"][status]))
     return sorted(gaps)
 
 

@@ -1,8 +1,8 @@
 """The closures of recursive add and remove, on a multi-arch index sharing layers with an image.
 
-    tag:multi -> index -> amd64 (config-a, layer-shared, layer-a)
-                       -> arm64 (config-b, layer-b)
-    tag:solo  -> solo (config-s, layer-shared)
+tag:multi -> index -> amd64 (config-a, layer-shared, layer-a)
+                   -> arm64 (config-b, layer-b)
+tag:solo  -> solo (config-s, layer-shared)
 """
 
 import pytest

@@ -127,8 +127,11 @@ def _unowned_state(path):
                 found += [
                     f"{name}: a module-level container"
                     for name in targets
-                    if name.startswith("_") and not name.startswith("__") and not name.isupper()
-                    and (relative, name) not in IN_FLIGHT and "register(" not in text
+                    if name.startswith("_")
+                    and not name.startswith("__")
+                    and not name.isupper()
+                    and (relative, name) not in IN_FLIGHT
+                    and "register(" not in text
                 ]
         elif isinstance(node, ast.FunctionDef):
             cached = any(

@@ -17,7 +17,7 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
-SCRIPT = r'''
+SCRIPT = r"""
 import json
 
 import django
@@ -116,7 +116,7 @@ requested = [
 ]
 results["granted"] = [str(scope) for scope in service.grant(puller, requested)]
 print("RESULT " + json.dumps(results))
-'''
+"""
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,8 @@ Pure (no Django): ``service.py`` passes the questions as functions, asked lazily
 once each, since every answer costs permission queries.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from pulp_container.app.auth.scopes import DELETE, PULL, PUSH
 

@@ -73,9 +73,7 @@ class RoleFacts:
 
     @cached_property
     def _namespace(self):
-        return ContainerNamespace.objects.filter(
-            pulp_domain=self._domain, name=self.namespace_name
-        )
+        return ContainerNamespace.objects.filter(pulp_domain=self._domain, name=self.namespace_name)
 
     @cached_property
     def _distribution(self):

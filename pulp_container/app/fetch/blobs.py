@@ -49,9 +49,9 @@ from pulp_container.app.fetch import flights, lease
 from pulp_container.app.fetch.feed import CHUNK, POLL, Feed, FeedBroken  # noqa: F401 (re-exported)
 from pulp_container.app.fetch.received import Behind, Received
 from pulp_container.app.fetch.streaming import streaming
-from pulp_container.app.thread_pools import BACKGROUND_HASHING, BODIES
 from pulp_container.app.oci.digest import DigestVerifier
 from pulp_container.app.oci.reference import parse_digest
+from pulp_container.app.thread_pools import BACKGROUND_HASHING, BODIES
 from pulp_container.app.upstream import failures
 from pulp_container.constants import HEADER_CONTENT_LENGTH
 

@@ -1,6 +1,5 @@
 """Content of container repositories: blobs, manifests (with their relations), tags, signatures."""
 
-
 from django.db import models
 from pulpcore.plugin.models import (
     Content,

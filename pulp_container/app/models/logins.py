@@ -1,6 +1,5 @@
 """Failed registry logins, counted by ``auth/throttle.py``."""
 
-
 from django.db import models
 
 

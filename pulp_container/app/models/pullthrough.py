@@ -1,6 +1,5 @@
 """What pull-through keeps per upstream name: its cache objects, upstream answers and fetch leases."""
 
-
 from django.db import models, transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver

@@ -1,6 +1,5 @@
 """Remotes: where a repository syncs from, and the upstream registry of a pull-through distribution."""
 
-
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models

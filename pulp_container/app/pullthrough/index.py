@@ -37,16 +37,17 @@ from django.utils import timezone
 from pulpcore.plugin.models import Artifact, ContentArtifact, RemoteArtifact
 from pulpcore.plugin.util import get_domain
 
-from pulp_container.app.models import Blob, Manifest, PullThroughAnswer
-from pulp_container.app.oci.manifest import parse_manifest
-from pulp_container.app.oci.reference import is_valid_digest, parse_digest
-from pulp_container.app.pullthrough import ingest, resolver
 from pulp_container.app.db.compiled import CompiledQuery
 from pulp_container.app.db.connections import replacing_broken_connection
 from pulp_container.app.fetch.blobs import fetched_from_upstream
 from pulp_container.app.fetch.streaming import later
+from pulp_container.app.models import Blob, Manifest, PullThroughAnswer
+from pulp_container.app.oci.manifest import parse_manifest
+from pulp_container.app.oci.reference import is_valid_digest, parse_digest
+from pulp_container.app.pullthrough import ingest, resolver
 from pulp_container.app.stores.stored import StoredBlob, StoredManifest
 from pulp_container.app.thread_pools import INDEX_WRITES
+
 
 def _writing(function):
     """`function` (blocking) as a coroutine run in the writing thread. When it meets a

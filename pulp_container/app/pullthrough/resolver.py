@@ -20,6 +20,7 @@ from pulpcore.plugin.models import Remote
 from pulpcore.plugin.util import get_domain
 
 from pulp_container.app import errors
+from pulp_container.app.db.compiled import CompiledQuery
 from pulp_container.app.models import (
     ContainerDistribution,
     ContainerPullThroughDistribution,
@@ -28,7 +29,6 @@ from pulp_container.app.models import (
     ContainerRepository,
     PullThroughCache,
 )
-from pulp_container.app.db.compiled import CompiledQuery
 from pulp_container.app.oci import names
 
 log = getLogger(__name__)

@@ -7,8 +7,8 @@ pull-through distribution and the caller was allowed to pull it.
 from django.conf import settings
 
 from pulp_container.app import errors
-from pulp_container.app.oci.reference import matches_filters
 from pulp_container.app.fetch import flights
+from pulp_container.app.oci.reference import matches_filters
 from pulp_container.app.pullthrough.blobs import PendingBlob
 from pulp_container.app.pullthrough.index import CacheIndex
 from pulp_container.app.pullthrough.store import PullThroughStore

@@ -13,7 +13,8 @@ import asyncio
 import time
 from logging import getLogger
 
-from pulp_container.app.fetch import blobs as blob_fetch, flights
+from pulp_container.app.fetch import blobs as blob_fetch
+from pulp_container.app.fetch import flights
 from pulp_container.app.fetch.streaming import pending, streaming
 
 log = getLogger(__name__)

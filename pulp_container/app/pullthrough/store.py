@@ -31,9 +31,8 @@ from logging import getLogger
 
 from pulp_container.app import errors
 from pulp_container.app.oci.exceptions import DigestMismatch, ManifestInvalid
-from pulp_container.app.upstream import failures
 from pulp_container.app.stores.stored import StoredManifest
-from pulp_container.app.upstream import plan
+from pulp_container.app.upstream import failures, plan
 from pulp_container.constants import HEADER_CONTENT_TYPE, HEADER_DOCKER_CONTENT_DIGEST
 
 log = getLogger(__name__)

@@ -7,8 +7,8 @@ naming those manifests; delete them first. A blob the repository does not hold i
 ``404 BLOB_UNKNOWN``. The bytes stay in Pulp until orphan cleanup finds them unused.
 """
 
-from asgiref.sync import sync_to_async
 from aiohttp import web
+from asgiref.sync import sync_to_async
 from django.db.models import Q
 from pulpcore.plugin.util import get_domain
 

@@ -133,6 +133,8 @@ def reset():
     """Forget every kept Digests (tests)."""
     global _running
     _running = RunningDigests()
+
+
 _threads = None
 _threads_lock = Lock()
 

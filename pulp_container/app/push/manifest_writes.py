@@ -47,9 +47,7 @@ def _held_blobs(repository, version, digests):
     if not digests:
         return {}
     pushed = ContainerPushedBlob.objects.filter(repository_id=repository.pk).values("blob_id")
-    held = Blob.objects.filter(
-        Q(pk__in=version.content) | Q(pk__in=pushed), digest__in=digests
-    )
+    held = Blob.objects.filter(Q(pk__in=version.content) | Q(pk__in=pushed), digest__in=digests)
     return {blob.digest: blob for blob in held}
 
 

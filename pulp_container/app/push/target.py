@@ -27,8 +27,8 @@ from pulp_container.app.models import (
     ContainerPushRepository,
 )
 from pulp_container.app.namespaces import ensure_namespace
-from pulp_container.app.oci.reference import namespace_of
 from pulp_container.app.oci import names
+from pulp_container.app.oci.reference import namespace_of
 
 # The namespace label that decides whether distributions pushes create under it are private.
 LABEL_PUSH_PRIVATE = "pulp_container.push_private"
@@ -173,10 +173,9 @@ def _explain_conflict(name):
         return None
     if Distribution.objects.filter(pulp_domain=domain, name=name).exists():
         return _denied(name, "a distribution with that name serves another base path")
-    if (
-        ContainerPushRepository.objects.filter(pulp_domain=domain, name=name).exists()
-        or not _repository_name_taken(name)
-    ):
+    if ContainerPushRepository.objects.filter(
+        pulp_domain=domain, name=name
+    ).exists() or not _repository_name_taken(name):
         return None
     return _denied(name, "a repository of another type has that name")
 

@@ -262,9 +262,7 @@ class BlobUploads(PushHandler):
         hashing.running().forget(session.pk)
         try:
             _check_digest(digests, digest)
-            await sync_to_async(blobs.store_upload)(
-                session.file_name, digests, digest, ctx.target
-            )
+            await sync_to_async(blobs.store_upload)(session.file_name, digests, digest, ctx.target)
         finally:
             with contextlib.suppress(OSError):
                 await asyncio.shield(asyncio.to_thread(files.remove, session.file_name))

@@ -31,10 +31,10 @@ from pulp_container.app import compat, errors, targets
 from pulp_container.app.auth import basic, bearer, permissions, scopes, tokens
 from pulp_container.app.auth.authentication import LoginRefused, basic_enabled, login
 from pulp_container.app.auth.keys import token_auth_enabled, token_config
+from pulp_container.app.db.connections import replacing_broken_connection
 from pulp_container.app.models import ContainerDistribution
 from pulp_container.app.oci.exceptions import FormatError
 from pulp_container.app.oci.reference import validate_name
-from pulp_container.app.db.connections import replacing_broken_connection
 from pulp_container.constants import (
     HEADER_AUTHORIZATION,
     HEADER_DOCKER_DISTRIBUTION_API_VERSION,

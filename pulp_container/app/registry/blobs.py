@@ -94,9 +94,7 @@ def empty_layer_response(request):
     if span is None:
         return web.Response(body=EMPTY_LAYER_BYTES, headers=headers)
     headers[HEADER_CONTENT_RANGE] = span.content_range
-    return web.Response(
-        status=206, body=EMPTY_LAYER_BYTES[span.first : span.stop], headers=headers
-    )
+    return web.Response(status=206, body=EMPTY_LAYER_BYTES[span.first : span.stop], headers=headers)
 
 
 class Blobs(RegistryHandler):

@@ -8,8 +8,8 @@ naming the stored type. By digest the client asked for those exact bytes, whatev
 from aiohttp import web
 
 from pulp_container.app import errors
-from pulp_container.app.oci.negotiation import accepts
 from pulp_container.app.oci.exceptions import TagInvalid
+from pulp_container.app.oci.negotiation import accepts
 from pulp_container.app.oci.reference import parse_reference
 from pulp_container.app.registry.base import RegistryHandler
 from pulp_container.constants import (

@@ -59,17 +59,19 @@ def _check_manifest_in_latest(repository, digest):
     in_latest = models.Manifest.objects.filter(pk__in=_latest_content(repository), digest=digest)
     if not in_latest.exists():
         raise serializers.ValidationError(
-            {"digest": _("The latest version of the repository has no manifest {digest}.").format(
-                digest=digest
-            )}
+            {
+                "digest": _(
+                    "The latest version of the repository has no manifest {digest}."
+                ).format(digest=digest)
+            }
         )
-
 
 
 @extend_schema_field({"type": "array", "items": {}})
 class StringList(serializers.ListField):
     """A list of strings, described in the schema with items of any type as the 2.30 contract
     has it (the generated clients were made from that)."""
+
 
 class RecursiveManageSerializer(ValidateFieldsMixin, serializers.Serializer):
     """Content units to add to or remove from a container repository, recursively.
@@ -85,14 +87,12 @@ class RecursiveManageSerializer(ValidateFieldsMixin, serializers.Serializer):
             "Hrefs of tags, manifests and blobs. Adding brings what they need (a tag its "
             "manifest, an index its manifests, a manifest its config and layers); removing "
             "takes what they need along unless content staying in the repository needs it. "
-            "`remove` also accepts `[\"*\"]`: all content."
+            '`remove` also accepts `["*"]`: all content.'
         ),
     )
     base_version = RepositoryVersionRelatedField(
         required=False,
-        help_text=_(
-            "A version of this repository to start from instead of the latest version."
-        ),
+        help_text=_("A version of this repository to start from instead of the latest version."),
     )
 
     def validate_content_units(self, hrefs):
@@ -163,9 +163,11 @@ class UnTagImageSerializer(ValidateFieldsMixin, serializers.Serializer):
         )
         if not in_latest.exists():
             raise serializers.ValidationError(
-                {"tag": _("The latest version of the repository has no tag {t}.").format(
-                    t=data["tag"]
-                )}
+                {
+                    "tag": _("The latest version of the repository has no tag {t}.").format(
+                        t=data["tag"]
+                    )
+                }
             )
         return data
 
@@ -224,9 +226,11 @@ class TagCopySerializer(CopySourceSerializer):
             missing = set(names) - set(found.values_list("name", flat=True))
             if missing:
                 raise serializers.ValidationError(
-                    {"names": _("The source has no tags named {names}.").format(
-                        names=", ".join(sorted(missing))
-                    )}
+                    {
+                        "names": _("The source has no tags named {names}.").format(
+                            names=", ".join(sorted(missing))
+                        )
+                    }
                 )
         return data
 
@@ -255,8 +259,10 @@ class ManifestCopySerializer(CopySourceSerializer):
             missing = set(digests) - set(found.values_list("digest", flat=True))
             if missing:
                 raise serializers.ValidationError(
-                    {"digests": _("The source has no manifests {digests}.").format(
-                        digests=", ".join(sorted(missing))
-                    )}
+                    {
+                        "digests": _("The source has no manifests {digests}.").format(
+                            digests=", ".join(sorted(missing))
+                        )
+                    }
                 )
         return data

@@ -57,9 +57,7 @@ class ManifestSerializer(NoArtifactContentSerializer):
     platforms = serializers.SerializerMethodField(
         help_text=_("For an index or manifest list: each listed manifest's digest and platform.")
     )
-    annotations = serializers.DictField(
-        read_only=True, help_text=_("The manifest's annotations.")
-    )
+    annotations = serializers.DictField(read_only=True, help_text=_("The manifest's annotations."))
     labels = serializers.DictField(read_only=True, help_text=_("The image config's labels."))
     architecture = serializers.CharField(
         required=False,

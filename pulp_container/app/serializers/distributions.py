@@ -10,8 +10,7 @@ from pulpcore.plugin.util import get_domain
 from rest_framework import serializers
 
 from .. import models
-from ..oci import reference
-from ..oci import names
+from ..oci import names, reference
 from .limits import LimitsMixin
 from .namespaces import NAMESPACE_VIEW_NAME
 
@@ -57,9 +56,13 @@ class ContainerDistributionSerializer(LimitsMixin, DistributionSerializer):
 
     class Meta:
         model = models.ContainerDistribution
-        fields = tuple(
-            f for f in DistributionSerializer.Meta.fields if f != "base_url"
-        ) + ("registry_path", "remote", "private", "description", "namespace")
+        fields = tuple(f for f in DistributionSerializer.Meta.fields if f != "base_url") + (
+            "registry_path",
+            "remote",
+            "private",
+            "description",
+            "namespace",
+        )
 
     def get_registry_path(self, distribution) -> str:
         return f"{registry_host()}/{distribution.base_path}"
@@ -175,9 +178,14 @@ class ContainerPullThroughDistributionSerializer(ContainerDistributionSerializer
 
     class Meta:
         model = models.ContainerPullThroughDistribution
-        fields = tuple(
-            f for f in DistributionSerializer.Meta.fields if f != "base_url"
-        ) + ("registry_path", "remote", "distributions", "private", "description", "namespace")
+        fields = tuple(f for f in DistributionSerializer.Meta.fields if f != "base_url") + (
+            "registry_path",
+            "remote",
+            "distributions",
+            "private",
+            "description",
+            "namespace",
+        )
 
     def get_registry_path(self, distribution) -> str:
         return f"{registry_host()}/{distribution.name_prefix}"

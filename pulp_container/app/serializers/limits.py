@@ -46,8 +46,10 @@ def _header_list(headers):
                 )
             if not isinstance(value, str) or _HEADER_VALUE_FORBIDDEN.search(value):
                 raise serializers.ValidationError(
-                    _("The value of header '{}' must be text without line breaks or control "
-                      "characters.").format(name)
+                    _(
+                        "The value of header '{}' must be text without line breaks or control "
+                        "characters."
+                    ).format(name)
                 )
 
 

@@ -37,9 +37,9 @@ class ContainerPushRepositorySerializer(LimitsMixin, NeutralFieldsMixin, Reposit
     manifest_signing_service = _signing_service_field()
 
     class Meta:
-        fields = tuple(
-            f for f in RepositorySerializer.Meta.fields if f != "remote"
-        ) + ("manifest_signing_service",)
+        fields = tuple(f for f in RepositorySerializer.Meta.fields if f != "remote") + (
+            "manifest_signing_service",
+        )
         model = models.ContainerPushRepository
 
 

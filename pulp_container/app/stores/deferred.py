@@ -25,8 +25,8 @@ from django.utils import timezone
 from pulpcore.plugin.models import ContentArtifact, Remote
 
 from pulp_container.app import errors
-from pulp_container.app.fetch import blobs as fetcher
 from pulp_container.app.db.connections import replacing_broken_connection
+from pulp_container.app.fetch import blobs as fetcher
 from pulp_container.app.stores.stored import StoredBlob
 from pulp_container.app.upstream import failures
 from pulp_container.app.upstream.kept import KeptPerRemote

@@ -16,10 +16,9 @@ import threading
 import time
 from collections import OrderedDict
 
+from asgiref.sync import sync_to_async
 from django.db.models import F, Func
 from pulpcore.plugin.models import ContentArtifact, RepositoryVersion
-
-from asgiref.sync import sync_to_async
 
 from pulp_container.app import process_state, served_versions
 from pulp_container.app.db.connections import replacing_broken_connection

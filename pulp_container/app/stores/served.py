@@ -12,8 +12,8 @@ from django.db.models import Exists, OuterRef, Subquery, Value
 from pulpcore.plugin.models import RepositoryVersion
 from pulpcore.plugin.util import get_domain
 
-from pulp_container.app.models import ContainerDistribution, ContainerPullThroughDistribution
 from pulp_container.app.db.compiled import CompiledQuery
+from pulp_container.app.models import ContainerDistribution, ContainerPullThroughDistribution
 from pulp_container.app.oci import names
 
 

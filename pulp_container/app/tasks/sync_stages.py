@@ -120,9 +120,7 @@ class ContainerFirstStage(Stage):
         includes, excludes = self.remote.include_tags, self.remote.exclude_tags
         tags = plan.select_tags(listed, includes, excludes)
         pinned = split_include_filters(includes)[1]
-        log.info(
-            "Syncing %d tags and %d digests of %s", len(tags), len(pinned), self.urls.tags()
-        )
+        log.info("Syncing %d tags and %d digests of %s", len(tags), len(pinned), self.urls.tags())
         async with (
             ProgressReport(
                 message=_("Processing tags"), code="sync.processing.tags", total=len(tags)

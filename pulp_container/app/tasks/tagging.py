@@ -10,8 +10,9 @@ from gettext import gettext as _
 
 from pulpcore.plugin.exceptions import ValidationError
 
-from ..models import Manifest, Tag
 from pulp_container.app.repository_writes import locked_new_version
+
+from ..models import Manifest, Tag
 from .recursive import remove_recursively
 
 

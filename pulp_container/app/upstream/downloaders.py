@@ -129,9 +129,7 @@ class RegistryHttpDownloader(ExtendableHttpDownloader):
             await self._hand_off()
         await self._settle(raise_error=True)
         file = self.open_file()  # an empty body is an empty file
-        await asyncio.get_running_loop().run_in_executor(
-            DISK_SYNCS.executor, _sync_and_close, file
-        )
+        await asyncio.get_running_loop().run_in_executor(DISK_SYNCS.executor, _sync_and_close, file)
         self.drop_file()
         self.validate_digests()
         self.validate_size()

@@ -102,7 +102,7 @@ class RecursiveContentMixin:
     @extend_schema(
         summary="Remove content",
         description=(
-            "Start a task that removes tags, manifests and blobs (`[\"*\"]`: all content) with "
+            'Start a task that removes tags, manifests and blobs (`["*"]`: all content) with '
             "what they need, except what content staying in the repository still needs: a "
             "manifest a remaining tag points at or a remaining index lists, a blob a remaining "
             "manifest uses. No new version when nothing changes."

@@ -98,7 +98,6 @@ class ContainerRepositoryViewSet(
         )
         return OperationPostponedResponse(task, request)
 
-
     @extend_schema(
         summary="Build an image from a Containerfile (not supported yet)",
         description="Not supported yet: answers 400.",
@@ -163,9 +162,7 @@ class ContainerPushRepositoryViewSet(
         request=serializers.RemoveSignaturesSerializer,
         responses={200: serializers.RemoveSignaturesResponseSerializer},
     )
-    @action(
-        detail=True, methods=["post"], serializer_class=serializers.RemoveSignaturesSerializer
-    )
+    @action(detail=True, methods=["post"], serializer_class=serializers.RemoveSignaturesSerializer)
     def remove_signatures(self, request, pk):
         """Not supported yet."""
         refuse(self, serializers.SIGNATURES)

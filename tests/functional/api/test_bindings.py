@@ -58,9 +58,7 @@ def test_sync_distribute_update_delete_and_pull(
     assert remote.includes == ["latest"]
     assert remote.upstream_name == image.repository
 
-    repository = repositories.create(
-        bindings.ContainerContainerRepository(name=new_name("repo-"))
-    )
+    repository = repositories.create(bindings.ContainerContainerRepository(name=new_name("repo-")))
     assert repository.manifest_signing_service is None
     # The bindings always send signed_only (false).
     wait(
@@ -156,4 +154,3 @@ def test_pull_through_remote_and_distribution(
     assert served.base_path == f"{base_path}/{image.repository}"
     remote_of_cache = bindings.RemotesContainerApi(client).read(served.remote)
     assert remote_of_cache.upstream_name == image.repository
-

@@ -185,4 +185,3 @@ def test_a_range_of_wrong_upstream_bytes_never_completes(
         else:  # the fetch already failed: an error, never the bytes
             assert response.status_code >= 500
     assert artifact_count(api, layer.digest) == 0
-

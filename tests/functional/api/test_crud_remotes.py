@@ -110,8 +110,12 @@ def test_each_policy(api, unique, policy):
     remote = api.ok(
         api.post(
             REMOTES,
-            {"name": unique("remote"), "url": "http://127.0.0.1:5000", "upstream_name": "a",
-             "policy": policy},
+            {
+                "name": unique("remote"),
+                "url": "http://127.0.0.1:5000",
+                "upstream_name": "a",
+                "policy": policy,
+            },
         )
     )
     assert remote["policy"] == policy

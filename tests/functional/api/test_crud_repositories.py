@@ -37,11 +37,12 @@ def test_unknown_remote_is_refused(api, unique):
     name = unique("repo")
     response = api.post(
         "repositories/container/container/",
-        {"name": name, "remote": "/pulp/api/v3/remotes/container/container/"
-         "01a22bf8-0000-7000-8000-000000000000/"},
+        {
+            "name": name,
+            "remote": "/pulp/api/v3/remotes/container/container/"
+            "01a22bf8-0000-7000-8000-000000000000/",
+        },
     )
     assert response.status_code == 400
     assert "remote" in response.json()
-    assert api.ok(api.get("repositories/container/container/", params={"name": name}))[
-        "count"
-    ] == 0
+    assert api.ok(api.get("repositories/container/container/", params={"name": name}))["count"] == 0

@@ -27,16 +27,23 @@ def test_first_start_writes_secrets_and_a_restart_keeps_data(own_server):
     data = own_server.data_dir
     settings = (data / "settings.py").read_text()
     assert "SECRET_KEY" in settings
-    for secret in ("settings.py", "certs/database_fields.symmetric.key",
-                   "certs/token_private_key.pem"):
+    for secret in (
+        "settings.py",
+        "certs/database_fields.symmetric.key",
+        "certs/token_private_key.pem",
+    ):
         assert stat.S_IMODE((data / secret).stat().st_mode) == 0o600, secret
     output = own_server.output.read_text()
     assert "s3cret-admin" in output and own_server.api_url in output
 
     api = PulpAPI(own_server.api_url, auth=("admin", "s3cret-admin"))
     api.create_repository("kept")
-    assert requests.get(own_server.api_url + "/pulp/api/v3/repositories/",
-                        auth=("admin", "wrong")).status_code == 401
+    assert (
+        requests.get(
+            own_server.api_url + "/pulp/api/v3/repositories/", auth=("admin", "wrong")
+        ).status_code
+        == 401
+    )
 
     own_server.stop()
     assert "Stopped." in own_server.output.read_text()
@@ -70,8 +77,13 @@ class MakeRun:
         offset = self.output.stat().st_size if self.output.exists() else 0
         with self.output.open("ab") as out:
             self.process = subprocess.Popen(
-                ["make", "run"], cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True,
+                ["make", "run"],
+                cwd=REPO_ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -74,7 +74,12 @@ def test_the_schema_has_the_namespace_fields(schema):
     assert request["required"] == ["name"]
     response = schemas["container.ContainerNamespaceResponse"]
     assert set(response["properties"]) == {
-        "pulp_href", "prn", "pulp_created", "pulp_last_updated", "name", "pulp_labels"
+        "pulp_href",
+        "prn",
+        "pulp_created",
+        "pulp_last_updated",
+        "name",
+        "pulp_labels",
     }
     for kind in ("ContainerDistribution", "ContainerPullThroughDistribution"):
         field = schemas[f"container.{kind}Response"]["properties"]["namespace"]

@@ -22,10 +22,8 @@ import requests
 from tests.functional.api.test_pull import new_name, serve
 from tests.functional.api.test_pull_through import Registry, pull_through
 from tests.functional.pulp import free_port
-from tests.functional.upstream import MIB, push_docker_image, push_manifest
-from tests.functional.upstream.images import image_config, image_manifest
-from tests.functional.upstream import media_types
-from tests.functional.upstream.images import Blob
+from tests.functional.upstream import MIB, media_types, push_docker_image, push_manifest
+from tests.functional.upstream.images import Blob, image_config, image_manifest
 
 CLIENTS = 20
 

@@ -279,8 +279,10 @@ def test_blobs_stream_to_concurrent_raw_clients(cache, image, upstream_registry,
     def fetch(_):
         registry = RegistryClient(registry_host)
         response = registry.blob(name, layer.digest)
-        return response.status_code, response.headers.get("Docker-Content-Digest"), sha256(
-            response.content
+        return (
+            response.status_code,
+            response.headers.get("Docker-Content-Digest"),
+            sha256(response.content),
         )
 
     with concurrent.futures.ThreadPoolExecutor(10) as pool:
@@ -328,15 +330,15 @@ def test_stale_tag_served_when_upstream_is_down_and_uncached_names_fail(
     assert blob.status_code == 502 and upstream.url in blob.text
 
 
-def test_an_upstream_404_is_remembered_briefly(
-    api, cache, image, upstream_registry, registry_host
-):
+def test_an_upstream_404_is_remembered_briefly(api, cache, image, upstream_registry, registry_host):
     registry = RegistryClient(registry_host)
     name = f"{cache['base_path']}/{image.repository}"
     missing_tag = registry.manifest(name, "no-such-tag")
     assert missing_tag.status_code == 404 and error_code(missing_tag) == "MANIFEST_UNKNOWN"
     missing_name = registry.manifest(f"{name}-nope", "latest")
-    assert missing_name.status_code == 404  # with upstream's code (docker-registry: MANIFEST_UNKNOWN)
+    assert (
+        missing_name.status_code == 404
+    )  # with upstream's code (docker-registry: MANIFEST_UNKNOWN)
     assert error_code(missing_name) in ("NAME_UNKNOWN", "MANIFEST_UNKNOWN")
     assert registry.manifest(name, "no-such-tag").status_code == 404
     assert upstream_registry.request_count(f"{image.repository}/manifests/no-such-tag") == 1
@@ -372,9 +374,10 @@ def test_deleting_the_repository_evicts_the_cache(
     skopeo_inspect(reference)
     repository = wait_for_version(api, name, 1)
     api.run("DELETE", repository["pulp_href"])
-    assert api.ok(api.get("distributions/container/container/", params={"base_path": name}))[
-        "count"
-    ] == 0
+    assert (
+        api.ok(api.get("distributions/container/container/", params={"base_path": name}))["count"]
+        == 0
+    )
     assert skopeo_inspect(reference)["Digest"] == image.digest
     assert upstream_registry.request_count(f"/v2/{image.repository}/manifests/", "GET") == 2
     again = wait_for_version(api, name, 1)
@@ -452,9 +455,13 @@ def test_public_and_private_pull_through(
     )["results"][0]
     assert cached_distribution["private"] is True
     for auth in (None, users["stranger"]["auth"]):
-        assert RegistryClient(registry_host, auth).manifest(private_name, "latest").status_code == 401
         assert (
-            RegistryClient(registry_host, auth).blob(private_name, image.layers[0].digest).status_code
+            RegistryClient(registry_host, auth).manifest(private_name, "latest").status_code == 401
+        )
+        assert (
+            RegistryClient(registry_host, auth)
+            .blob(private_name, image.layers[0].digest)
+            .status_code
             == 401
         )
     with pytest.raises(CommandFailed):
@@ -502,6 +509,8 @@ def test_wrong_upstream_credentials_are_a_bad_gateway(api, upstream_registry_fac
     distribution = pull_through(
         api, upstream.url, remote_fields={"username": "upstream-user", "password": "wrong"}
     )
-    answer = RegistryClient(registry_host).manifest(f"{distribution['base_path']}/lib/locked", "latest")
+    answer = RegistryClient(registry_host).manifest(
+        f"{distribution['base_path']}/lib/locked", "latest"
+    )
     assert answer.status_code == 502 and error_code(answer) == "UPSTREAM_ERROR"
     assert "username and password" in answer.json()["errors"][0]["message"]

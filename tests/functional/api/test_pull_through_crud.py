@@ -126,9 +126,7 @@ def test_the_pull_through_label_follows_the_base_path(api, pulp_server, unique):
         ({"private": "maybe"}, "private"),
     ],
 )
-def test_distribution_bad_input_names_the_field_and_creates_nothing(
-    api, unique, fields, bad_field
-):
+def test_distribution_bad_input_names_the_field_and_creates_nothing(api, unique, fields, bad_field):
     remote = create_remote(api, unique("ptr"))
     name = unique("ptd")
     body = {"name": name, "base_path": name, "remote": remote["pulp_href"], **fields}
@@ -156,9 +154,7 @@ def test_a_container_remote_is_not_a_pull_through_remote(api, unique):
 def test_base_paths_do_not_overlap_other_distributions(api, unique):
     remote = create_remote(api, unique("ptr"))
     name = unique("ptd")
-    api.run(
-        "POST", DISTRIBUTIONS, {"name": name, "base_path": name, "remote": remote["pulp_href"]}
-    )
+    api.run("POST", DISTRIBUTIONS, {"name": name, "base_path": name, "remote": remote["pulp_href"]})
     inside = api.post(
         "distributions/container/container/",
         {"name": unique("d"), "base_path": f"{name}/library/busybox"},

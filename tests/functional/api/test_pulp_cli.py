@@ -13,9 +13,20 @@ PULP = str(Path(sys.executable).parent / "pulp")
 
 def run_cli(pulp_server, *args: str) -> str:
     result = subprocess.run(
-        [PULP, "--base-url", pulp_server.api_url, "--username", "admin",
-         "--password", pulp_server.admin_password, "container", *args],
-        capture_output=True, text=True, timeout=120,
+        [
+            PULP,
+            "--base-url",
+            pulp_server.api_url,
+            "--username",
+            "admin",
+            "--password",
+            pulp_server.admin_password,
+            "container",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, f"pulp container {' '.join(args)}:\n{result.stderr}"
     return result.stdout
@@ -29,13 +40,31 @@ def test_repository_remote_distribution_commands(pulp_server, unique):
     assert repo in [r["name"] for r in json.loads(run_cli(pulp_server, "repository", "list"))]
     assert json.loads(run_cli(pulp_server, "repository", "show", "--name", repo))["name"] == repo
 
-    run_cli(pulp_server, "remote", "create", "--name", remote, "--url", "http://127.0.0.1:5000",
-            "--upstream-name", "library/busybox")
+    run_cli(
+        pulp_server,
+        "remote",
+        "create",
+        "--name",
+        remote,
+        "--url",
+        "http://127.0.0.1:5000",
+        "--upstream-name",
+        "library/busybox",
+    )
     remotes = json.loads(run_cli(pulp_server, "remote", "list", "--name", remote))
     assert remotes[0]["upstream_name"] == "library/busybox"
 
-    run_cli(pulp_server, "distribution", "create", "--name", dist, "--base-path", dist,
-            "--repository", repo)
+    run_cli(
+        pulp_server,
+        "distribution",
+        "create",
+        "--name",
+        dist,
+        "--base-path",
+        dist,
+        "--repository",
+        repo,
+    )
     shown = json.loads(run_cli(pulp_server, "distribution", "show", "--name", dist))
     assert shown["registry_path"] == f"{pulp_server.registry_host}/{dist}"
     assert dist in [d["name"] for d in json.loads(run_cli(pulp_server, "distribution", "list"))]
@@ -45,25 +74,55 @@ def test_repository_remote_distribution_commands(pulp_server, unique):
     assert repo not in [r["name"] for r in json.loads(run_cli(pulp_server, "repository", "list"))]
 
 
-def test_sync_distribute_update_and_pull_with_pulp_cli(pulp_server, upstream_registry, unique,
-                                                       tmp_path):
+def test_sync_distribute_update_and_pull_with_pulp_cli(
+    pulp_server, upstream_registry, unique, tmp_path
+):
     """The daily loop as pulp-cli drives it: a remote, a sync, a distribution pinned to version
     1 and moved, and skopeo pulling what each serves."""
     upstream_name = f"cli/{unique('img')}"
     client = upstream_registry.client()
     first = push_docker_image(client, upstream_name, ["latest"], layer_size=16 * 1024)
     remote, repo, dist = unique("cli-remote"), unique("cli-repo"), unique("cli-dist")
-    run_cli(pulp_server, "remote", "create", "--name", remote, "--url", upstream_registry.url,
-            "--upstream-name", upstream_name)
+    run_cli(
+        pulp_server,
+        "remote",
+        "create",
+        "--name",
+        remote,
+        "--url",
+        upstream_registry.url,
+        "--upstream-name",
+        upstream_name,
+    )
     run_cli(pulp_server, "repository", "create", "--name", repo, "--remote", remote)
     run_cli(pulp_server, "repository", "sync", "--name", repo)
-    run_cli(pulp_server, "distribution", "create", "--name", dist, "--base-path", f"cli/{dist}",
-            "--repository", repo)
+    run_cli(
+        pulp_server,
+        "distribution",
+        "create",
+        "--name",
+        dist,
+        "--base-path",
+        f"cli/{dist}",
+        "--repository",
+        repo,
+    )
 
     second = push_docker_image(client, upstream_name, ["latest"], layer_size=24 * 1024)
     run_cli(pulp_server, "repository", "sync", "--name", repo)
-    run_cli(pulp_server, "distribution", "update", "--name", dist, "--repository", repo,
-            "--version", "1", "--base-path", f"cli/{dist}-pinned")
+    run_cli(
+        pulp_server,
+        "distribution",
+        "update",
+        "--name",
+        dist,
+        "--repository",
+        repo,
+        "--version",
+        "1",
+        "--base-path",
+        f"cli/{dist}-pinned",
+    )
     shown = json.loads(run_cli(pulp_server, "distribution", "show", "--name", dist))
     assert shown["base_path"] == f"cli/{dist}-pinned"
     assert shown["repository_version"].endswith("/versions/1/")

@@ -409,7 +409,11 @@ def test_a_chunk_cut_off_leaves_the_session_as_it_was(pulp_server, http, origin,
     location = start(http, origin, name).headers["Location"]
     location = patch(http, origin, location, data[:100_000]).headers["Location"]
     _send_part_and_hang_up(
-        origin, "PATCH", location, 2 * 1024 * 1024, 1024 * 1024,
+        origin,
+        "PATCH",
+        location,
+        2 * 1024 * 1024,
+        1024 * 1024,
         ("admin", pulp_server.admin_password),
     )
     status = http.get(f"{origin}{location}", timeout=60)
@@ -648,8 +652,9 @@ def test_delete_of_a_blob_a_manifest_needs_is_denied(http, origin, api, name):
         assert error["code"] == "DENIED"
         assert error["detail"]["manifests"] == [manifest_digest]
         assert_served(http, origin, name, blob)
-    assert api.ok(api.get(distribution["repository"]))["latest_version_href"] == (
-        repository["latest_version_href"]
+    assert (
+        api.ok(api.get(distribution["repository"]))["latest_version_href"]
+        == (repository["latest_version_href"])
     )
 
     deleted = http.delete(f"{origin}/v2/{name}/manifests/{manifest_digest}", timeout=60)

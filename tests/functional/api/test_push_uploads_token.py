@@ -58,9 +58,7 @@ def test_anonymous_token_does_not_upload(origin):
     assert response.status_code == 401
 
 
-def test_a_user_uploads_under_their_own_name_and_owns_what_the_push_created(
-    origin, api, alice
-):
+def test_a_user_uploads_under_their_own_name_and_owns_what_the_push_created(origin, api, alice):
     name = f"{alice['username']}/app"
     data = os.urandom(50_000)
     response = monolithic(origin, name, data, TokenAuth(*alice["auth"]))

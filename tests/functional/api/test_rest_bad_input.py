@@ -10,8 +10,12 @@ PT_REMOTES = "remotes/container/pull-through/"
 
 
 def _remote(**fields):
-    return {"name": new_name("remote-"), "url": "http://127.0.0.1:1", "upstream_name": "a/b",
-            **fields}
+    return {
+        "name": new_name("remote-"),
+        "url": "http://127.0.0.1:1",
+        "upstream_name": "a/b",
+        **fields,
+    }
 
 
 def _pt_remote(**fields):
@@ -34,7 +38,11 @@ def _count(api, path, name):
     "path, body, field",
     [
         (REPOSITORIES, {"name": "r" * (1024 * 1024)}, "name"),
-        (REPOSITORIES, {"name": new_name("r-"), "retain_repo_versions": 2**63}, "retain_repo_versions"),
+        (
+            REPOSITORIES,
+            {"name": new_name("r-"), "retain_repo_versions": 2**63},
+            "retain_repo_versions",
+        ),
         (REPOSITORIES, {"name": new_name("r-"), "retain_repo_versions": 0}, "retain_repo_versions"),
         (REMOTES, _remote(download_concurrency=2**64), "download_concurrency"),
         (REMOTES, _remote(max_retries=-1), "max_retries"),

@@ -100,9 +100,7 @@ def test_pulls_during_switches_between_repositories_get_one_image_whole(
     assert copied_manifest_digest(tmp_path / "after") == now_served.digest
 
 
-def test_blobs_of_the_manifest_served_before_a_switch_stay_servable(
-    api, pulp_server, two_images
-):
+def test_blobs_of_the_manifest_served_before_a_switch_stay_servable(api, pulp_server, two_images):
     (old, new), (first, second), distribution = two_images
     registry = RegistryClient(pulp_server.registry_host)
     name = distribution["base_path"]

@@ -122,7 +122,9 @@ def paging_front(upstream_registry):
         yield front
 
 
-def test_sync_follows_tag_list_pages(api, unique, upstream_registry, upstream_repository, paging_front):
+def test_sync_follows_tag_list_pages(
+    api, unique, upstream_registry, upstream_repository, paging_front
+):
     tags = ["a1", "a2", "b1", "b2", "c1"]
     pushed = push_tagged_images(upstream_registry.client(), upstream_repository, tags)
 

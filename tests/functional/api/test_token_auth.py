@@ -332,7 +332,9 @@ def _token_from(source_ip, origin, service, username, password):
     failure count is this test's alone); returns (status, headers, seconds it took)."""
     host, port = urlsplit(origin).hostname, urlsplit(origin).port
     connection = http.client.HTTPConnection(
-        "127.0.0.1" if host == "localhost" else host, port, timeout=60,
+        "127.0.0.1" if host == "localhost" else host,
+        port,
+        timeout=60,
         source_address=(source_ip, 0),
     )
     credentials = base64.b64encode(f"{username}:{password}".encode()).decode()
@@ -372,9 +374,7 @@ def test_an_address_that_fails_too_often_is_refused_for_a_while(
     with Retry-After, even with right credentials; other addresses are not."""
     username, password = user_factory.create("victim")["auth"]
     for attempt in range(20):
-        status, _, _ = _token_from(
-            "127.0.4.1", origin, service, new_name(f"nobody{attempt}-"), "x"
-        )
+        status, _, _ = _token_from("127.0.4.1", origin, service, new_name(f"nobody{attempt}-"), "x")
         assert status == 401, attempt
     status, headers, _ = _token_from("127.0.4.1", origin, service, username, password)
     assert status == 429

@@ -142,9 +142,7 @@ class DockerDaemon:
     def _start_containerd(self, timeout: float) -> None:
         config = self.directory / "containerd.toml"
         config.write_text(_CONTAINERD_CONFIG.format(directory=self.directory))
-        self._containerd = self._spawn(
-            [str(CONTAINERD), "--config", str(config)], "containerd.log"
-        )
+        self._containerd = self._spawn([str(CONTAINERD), "--config", str(config)], "containerd.log")
         self._wait_for(self.directory / "containerd.sock", self._containerd, timeout)
 
     def _start_dockerd(self, timeout: float) -> None:

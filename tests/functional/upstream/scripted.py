@@ -25,6 +25,7 @@ class Answer:
     hang: bool = False
     """Read the request and never answer."""
 
+
 # The longest a misbehaving answer holds its connection, should the registry never be closed.
 HOLD_AT_MOST = 600
 

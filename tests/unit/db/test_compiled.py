@@ -283,10 +283,14 @@ def test_list_values_take_one_compilation_per_length(outcome):
 
 def test_uuid_values_are_placeholders_too(outcome):
     seen = outcome["uuid"]
-    assert seen["fiction"]["rows"] == seen["fiction"]["orm"] == [
-        ["dune", "fiction"],
-        ["emma", "fiction"],
-    ]
+    assert (
+        seen["fiction"]["rows"]
+        == seen["fiction"]["orm"]
+        == [
+            ["dune", "fiction"],
+            ["emma", "fiction"],
+        ]
+    )
     assert seen["poetry"]["rows"] == seen["poetry"]["orm"] == [["odes", "poetry"]]
     assert seen["kept"] is True
 

@@ -8,9 +8,9 @@ import json
 from dataclasses import dataclass
 
 from pulp_container.app import errors
-from pulp_container.app.upstream import failures
 from pulp_container.app.pullthrough.store import PullThroughStore
 from pulp_container.app.stores.stored import StoredManifest
+from pulp_container.app.upstream import failures
 
 DOCKER_V2 = "application/vnd.docker.distribution.manifest.v2+json"
 UPSTREAM = "http://upstream.test"

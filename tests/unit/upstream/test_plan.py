@@ -95,9 +95,9 @@ def test_select_companions_takes_the_listed_ones():
 def test_select_companions_gives_no_tag_twice():
     tags = [f"sha256-{HEX}.sig", f"sha256-{HEX}.sbom"]
 
-    assert plan.select_companions(
-        [SELECTED, SELECTED], tags, selected=[f"sha256-{HEX}.sig"]
-    ) == [f"sha256-{HEX}.sbom"]
+    assert plan.select_companions([SELECTED, SELECTED], tags, selected=[f"sha256-{HEX}.sig"]) == [
+        f"sha256-{HEX}.sbom"
+    ]
 
 
 @pytest.mark.parametrize(

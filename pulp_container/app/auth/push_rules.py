@@ -3,7 +3,7 @@
 Pure (no Django): a decision asks a ``Facts`` what the roles say, in terms of actions
 (``scopes.PUSH``, ``scopes.DELETE``, ``CREATE_NAMESPACE``) at a level (anywhere, on the name's
 namespace, on its distribution, on its push repository); ``auth/push.py`` answers those with
-permission queries. docs/push-permissions.md tells users the same rules.
+permission queries. docs/push.md ("Who may push") tells users the same rules.
 
 Push:
   - anonymous and inactive users never; superusers anywhere;

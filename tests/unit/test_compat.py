@@ -10,13 +10,11 @@ what it reports.
 """
 
 import ast
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.unit.fresh_interpreter import run_script
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = REPO_ROOT / "pulp_container"
@@ -172,29 +170,7 @@ print("RESULT " + json.dumps(facts))
 @pytest.fixture(scope="module")
 def shapes(tmp_path_factory):
     """What the installed pulpcore, Django and aiohttp look like where compat.py leans on them."""
-    workdir = tmp_path_factory.mktemp("compat")
-    key = workdir / "db.key"
-    key.write_bytes(b"aGVsbG8taGVsbG8taGVsbG8taGVsbG8taGVsbG8tMTI=")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PULP_")}
-    env.update(
-        DJANGO_SETTINGS_MODULE="pulpcore.app.settings",
-        PULP_SECRET_KEY="unit-tests",
-        PULP_DB_ENCRYPTION_KEY=str(key),
-        PULP_WORKING_DIRECTORY=str(workdir),
-        PYTHONPATH=str(REPO_ROOT),
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", SCRIPT],
-        check=False,
-        cwd=workdir,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    lines = [line for line in result.stdout.splitlines() if line.startswith("RESULT ")]
-    assert result.returncode == 0 and lines, result.stdout[-3000:] + result.stderr[-6000:]
-    return json.loads(lines[-1][len("RESULT ") :])
+    return run_script(SCRIPT, tmp_path_factory.mktemp("compat"))
 
 
 def test_downloader_hooks_keep_their_signatures(shapes):

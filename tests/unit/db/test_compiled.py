@@ -8,19 +8,14 @@ starts), with two tables made for the test; pulpcore's settings point at it. Dja
 fresh interpreter (the other unit tests must not see its settings), which reports what it saw.
 """
 
-import json
-import os
 import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 
 from devserver.database import EmbeddedPostgres
-
-REPO_ROOT = Path(__file__).resolve().parents[3]
+from tests.unit.fresh_interpreter import run_script
 
 SCRIPT = r'''
 import json
@@ -226,30 +221,7 @@ def database():
 @pytest.fixture(scope="module")
 def outcome(database, tmp_path_factory):
     """What the script's queries gave, keyed by scenario."""
-    workdir = tmp_path_factory.mktemp("compiled-run")
-    key = workdir / "db.key"
-    key.write_bytes(b"aGVsbG8taGVsbG8taGVsbG8taGVsbG8taGVsbG8tMTI=")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PULP_")}
-    env.update(
-        DJANGO_SETTINGS_MODULE="pulpcore.app.settings",
-        PULP_SECRET_KEY="unit-tests",
-        PULP_DB_ENCRYPTION_KEY=str(key),
-        PULP_WORKING_DIRECTORY=str(workdir),
-        PULP_DATABASES="@json " + json.dumps(database),
-        PYTHONPATH=str(REPO_ROOT),
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", SCRIPT],
-        check=False,
-        cwd=workdir,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    lines = [line for line in result.stdout.splitlines() if line.startswith("RESULT ")]
-    assert result.returncode == 0 and lines, result.stdout[-3000:] + result.stderr[-6000:]
-    return json.loads(lines[-1][len("RESULT ") :])
+    return run_script(SCRIPT, tmp_path_factory.mktemp("compiled-run"), databases=database)
 
 
 def test_rows_are_the_orms_converted_values(outcome):

@@ -8,15 +8,9 @@ database: the lease table is in memory, the Artifact rows are stubs) against an 
 on loopback, and the tests read what it reports.
 """
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+from tests.unit.fresh_interpreter import run_script
 
 SCRIPT = r'''
 import asyncio
@@ -217,28 +211,7 @@ asyncio.run(main())
 
 @pytest.fixture(scope="module")
 def outcome(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("fetches")
-    key = workdir / "db.key"
-    key.write_bytes(b"aGVsbG8taGVsbG8taGVsbG8taGVsbG8taGVsbG8tMTI=")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PULP_")}
-    env.update(
-        DJANGO_SETTINGS_MODULE="pulpcore.app.settings",
-        PULP_SECRET_KEY="unit-tests",
-        PULP_DB_ENCRYPTION_KEY=str(key),
-        PULP_WORKING_DIRECTORY=str(workdir),
-        PYTHONPATH=str(REPO_ROOT),
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", SCRIPT],
-        check=False,
-        cwd=workdir,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    lines = [line for line in result.stdout.splitlines() if line.startswith("RESULT ")]
-    assert result.returncode == 0 and lines, result.stdout[-3000:] + result.stderr[-6000:]
-    return json.loads(lines[-1][len("RESULT ") :])
+    return run_script(SCRIPT, tmp_path_factory.mktemp("fetches"))
 
 
 def test_ten_clients_at_once_cause_one_get_and_all_get_the_whole_blob(outcome):

@@ -10,15 +10,9 @@ the downloads run in a fresh interpreter (pulpcore's settings, no database) agai
 server on loopback, and the tests read what it reports.
 """
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+from tests.unit.fresh_interpreter import run_script
 
 SCRIPT = r'''
 import asyncio
@@ -206,29 +200,7 @@ asyncio.run(main())
 @pytest.fixture(scope="module")
 def outcome(tmp_path_factory):
     """What the script's downloads gave, keyed by scenario."""
-    workdir = tmp_path_factory.mktemp("downloads")
-    key = workdir / "db.key"
-    key.write_bytes(b"aGVsbG8taGVsbG8taGVsbG8taGVsbG8taGVsbG8tMTI=")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PULP_")}
-    env.update(
-        DJANGO_SETTINGS_MODULE="pulpcore.app.settings",
-        PULP_SECRET_KEY="unit-tests",
-        PULP_DB_ENCRYPTION_KEY=str(key),
-        PULP_WORKING_DIRECTORY=str(workdir),
-        PYTHONPATH=str(REPO_ROOT),
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", SCRIPT],
-        check=False,
-        cwd=workdir,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    lines = [line for line in result.stdout.splitlines() if line.startswith("RESULT ")]
-    assert result.returncode == 0 and lines, result.stdout[-3000:] + result.stderr[-6000:]
-    return json.loads(lines[-1][len("RESULT ") :])
+    return run_script(SCRIPT, tmp_path_factory.mktemp("downloads"))
 
 
 def test_the_bytes_are_written_in_order(outcome):

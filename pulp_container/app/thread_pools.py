@@ -1,7 +1,7 @@
 """The process's thread pools: the event loop hands every blocking job that is not an ORM call
 to one of these (ORM calls go through ``sync_to_async``, i.e. asgiref's thread).
 
-Four pools, told apart by what their threads wait for and who waits for them:
+Five pools, told apart by what their threads wait for and who waits for them:
 
 * `BODIES`: writing and hashing the bytes of a body as they arrive (pieces of downloads,
   pull-through blobs being verified and written). Clients or a sync wait for them; hashlib lets
@@ -13,6 +13,8 @@ Four pools, told apart by what their threads wait for and who waits for them:
   host serves pulls first.
 * `INDEX_WRITES`: the pull-through cache's database writes, one at a time and at the lower
   priority too: clients were answered before them.
+* `UPLOAD_HASHING`: the checksums of a pushed upload but one, each in a thread while the
+  request's own thread feeds the first (``push/hashing.py``). The client waits for them.
 
 Each pool starts its threads on first use and is registered with ``process_state`` (as
 ``threads.<name>``); a reset waits for its jobs and stops its threads.
@@ -75,3 +77,4 @@ BODIES = Pool("bodies", max_workers=8)
 DISK_SYNCS = Pool("disk-syncs", max_workers=8)
 BACKGROUND_HASHING = Pool("background-hashing", max_workers=2, low_priority=True)
 INDEX_WRITES = Pool("index-writes", max_workers=1, low_priority=True)
+UPLOAD_HASHING = Pool("upload-hashing", max_workers=max(4, os.cpu_count() or 1))

@@ -12,7 +12,7 @@ Blocking functions; call them through ``sync_to_async``.
 
 from logging import getLogger
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from pulpcore.plugin.models import Artifact, ContentArtifact, RemoteArtifact
 from pulpcore.plugin.tasking import dispatch
@@ -22,6 +22,7 @@ from pulp_container.app.content_units import (
     blob_content,
     manifest_content,
     save_relations,
+    saved,
     tag_content,
 )
 from pulp_container.app.models import (
@@ -38,25 +39,6 @@ from pulp_container.app.upstream import plan
 from pulp_container.app.upstream.urls import RegistryURLs
 
 log = getLogger(__name__)
-
-
-def _saved(unit):
-    """`unit` saved, or the equal unit someone saved before (content is shared).
-
-    An existing unit is touched, as a sync's pipeline touches what it reuses: until the cache's
-    new version holds it, it may be an orphan, and orphan cleanup spares only orphans of recent
-    interest (a layer deleted under a new manifest would leave it without that relation).
-    """
-    existing = type(unit).objects.filter(unit.q()).first()
-    if existing is not None:
-        existing.touch()
-        return existing
-    try:
-        with transaction.atomic():
-            unit.save()
-        return unit
-    except IntegrityError:
-        return type(unit).objects.get(unit.q())
 
 
 def _remote_artifacts(remote, blobs, refs):
@@ -94,7 +76,7 @@ def _save_manifest(remote, parsed):
     """The Manifest of `parsed` with its blobs (on_demand, from `remote`) and relations."""
     refs = sorted(plan.blobs_to_declare(parsed), key=lambda ref: ref.digest)
     blobs = {
-        ref.digest: _saved(blob_content(remote, ref.digest, ref.size, deferred=True).content)
+        ref.digest: saved(blob_content(remote, ref.digest, ref.size, deferred=True).content)
         for ref in refs
     }
     if refs:
@@ -105,7 +87,7 @@ def _save_manifest(remote, parsed):
         config_blob=blobs.get(config),
         blobs=[blob for digest, blob in blobs.items() if digest != config],
     )
-    d_manifest.content = _saved(d_manifest.content)
+    d_manifest.content = saved(d_manifest.content)
     save_relations([d_manifest])
     return d_manifest.content
 
@@ -150,7 +132,7 @@ def record_manifest(target, cache, reference, parsed):
         manifest = _save_manifest(remote, parsed)
         ref = parse_reference(reference)
         if not ref.is_digest:
-            _saved(tag_content(ref.tag, manifest).content)
+            saved(tag_content(ref.tag, manifest).content)
         previous = _answer(target, cache.pk, reference, digest=parsed.digest)
     return previous != parsed.digest
 
@@ -194,7 +176,7 @@ def link_artifact(cache, digest, artifact):
     """
     remote = None if cache is None else ContainerRemote.objects.get(pk=cache.remote_pk)
     with transaction.atomic():
-        blob = _saved(Blob(digest=digest))
+        blob = saved(Blob(digest=digest))
         content_artifact, _ = ContentArtifact.objects.get_or_create(
             content=blob, relative_path=digest, defaults={"artifact": artifact}
         )

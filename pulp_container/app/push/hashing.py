@@ -9,10 +9,12 @@ offset and rebuilds them by reading the bytes written so far once (``rebuild``).
 """
 
 import hashlib
-import os
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import wait
 from threading import Lock
+
+from pulp_container.app import process_state
+from pulp_container.app.thread_pools import UPLOAD_HASHING
 
 # Sessions whose digests a process keeps at once; an abandoned session's are dropped first.
 KEPT_SESSIONS = 256
@@ -36,7 +38,7 @@ class Digests:
             for hasher in hashers:
                 hasher.update(data)
         else:
-            others = [_pool().submit(hasher.update, data) for hasher in hashers[1:]]
+            others = [UPLOAD_HASHING.executor.submit(hasher.update, data) for hasher in hashers[1:]]
             hashers[0].update(data)
             done, _ = wait(others)
             for future in done:
@@ -109,41 +111,9 @@ class RunningDigests:
         return len(self._entries)
 
 
-_running = RunningDigests()
-_threads = None
-_threads_lock = Lock()
-
-
-def _pool():
-    """The threads that hash alongside the writing thread (per process, made on first use)."""
-    global _threads
-    with _threads_lock:
-        if _threads is None:
-            workers = max(4, os.cpu_count() or 1)
-            _threads = ThreadPoolExecutor(workers, thread_name_prefix="upload-hash")
-        return _threads
+_running = process_state.kept("push.running_digests", RunningDigests)
 
 
 def running():
     """This process's RunningDigests."""
-    return _running
-
-
-def reset():
-    """Forget every kept Digests (tests)."""
-    global _running
-    _running = RunningDigests()
-
-
-_threads = None
-_threads_lock = Lock()
-
-
-def _pool():
-    """The threads that hash alongside the writing thread (per process, made on first use)."""
-    global _threads
-    with _threads_lock:
-        if _threads is None:
-            workers = max(4, os.cpu_count() or 1)
-            _threads = ThreadPoolExecutor(workers, thread_name_prefix="upload-hash")
-        return _threads
+    return _running.get()

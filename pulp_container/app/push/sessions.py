@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from pulp_container.app import errors
+from pulp_container.app import errors, process_state
 from pulp_container.app.models import ContainerPushedBlob, ContainerUploadSession
 from pulp_container.app.push import files, hashing
 
@@ -184,5 +184,9 @@ def sweep_if_due():
 
 
 def reset():
+    """Forget when this process last swept (the next upload POST sweeps)."""
     global _clock
     _clock = _SweepClock()
+
+
+process_state.register("push.sweep_clock", reset)

@@ -18,6 +18,7 @@ requests themselves; they answer challenges with the same code.
 """
 
 import base64
+import hashlib
 import re
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -242,6 +243,19 @@ class RegistryClient:
 # --- for tests that send with requests themselves -------------------------------------------
 # Tests written against the helpers this module had before RegistryClient (push tests on other
 # branches) keep working through these; they answer challenges with the code above.
+
+
+def monolithic_upload(origin: str, name: str, data: bytes, auth=None) -> requests.Response:
+    """A blob upload in one request: ``POST /v2/<name>/blobs/uploads/?digest=`` with the body,
+    sent as it is (`auth` is any requests auth, e.g. Basic credentials or a TokenAuth)."""
+    return requests.post(
+        f"{origin}/v2/{name}/blobs/uploads/",
+        params={"digest": f"sha256:{hashlib.sha256(data).hexdigest()}"},
+        data=data,
+        headers={"Content-Type": "application/octet-stream"},
+        auth=auth,
+        timeout=60,
+    )
 
 
 def challenge_params(header: str | None) -> dict[str, str] | None:

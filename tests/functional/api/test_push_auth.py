@@ -6,7 +6,6 @@ Then the same decisions through the registry, token and Basic mode: who may uplo
 (monolithic POST) and delete one. The upload protocol itself is in test_push_uploads.py.
 """
 
-import hashlib
 import os
 
 import pytest
@@ -15,7 +14,8 @@ import requests
 from tests.functional.api.test_pull import new_name
 from tests.functional.api.test_token_auth import claims_of, token_for
 from tests.functional.pulp import PulpAPI
-from tests.functional.registry_client import TokenAuth
+from tests.functional.registry_client import TokenAuth, monolithic_upload
+from tests.functional.upstream.images import digest_of
 
 PASSWORD = "push-auth-pass-1"
 NAMESPACES = "pulp_container/namespaces/"
@@ -216,22 +216,6 @@ def test_the_user_whose_push_creates_a_name_owns_it(api, origin, pulp_server, wo
 # --- writes through the registry ---------------------------------------------------------------
 
 
-def digest_of(data):
-    return f"sha256:{hashlib.sha256(data).hexdigest()}"
-
-
-def monolithic(origin, name, data, auth):
-    """A blob upload in one POST (``?digest=`` and the body)."""
-    return requests.post(
-        f"{origin}/v2/{name}/blobs/uploads/",
-        params={"digest": digest_of(data)},
-        data=data,
-        headers={"Content-Type": "application/octet-stream"},
-        auth=auth,
-        timeout=60,
-    )
-
-
 def assert_refused_token(response):
     assert response.status_code == 401, response.text
     assert 'error="insufficient_scope"' in response.headers["WWW-Authenticate"]
@@ -263,7 +247,7 @@ def _fresh(world, where):
 def test_blob_upload_per_role(origin, world, who, where, allowed):
     name = _fresh(world, where)
     auth = world["users"][who]["auth"]
-    response = monolithic(origin, name, os.urandom(1000), TokenAuth(*(auth or ())))
+    response = monolithic_upload(origin, name, os.urandom(1000), TokenAuth(*(auth or ())))
     if allowed:
         assert response.status_code == 201, response.text
     else:
@@ -275,10 +259,10 @@ def test_blob_delete_needs_the_delete_grant(origin, world):
     the collaborator may not (the creator of a name would: they own it)."""
     name = _fresh(world, "new-in-namespace")
     admin = TokenAuth(*world["users"]["admin"]["auth"])
-    assert monolithic(origin, name, os.urandom(1000), admin).status_code == 201
+    assert monolithic_upload(origin, name, os.urandom(1000), admin).status_code == 201
     data = os.urandom(1000)
     collaborator = TokenAuth(*world["users"]["collaborator"]["auth"])
-    assert monolithic(origin, name, data, collaborator).status_code == 201
+    assert monolithic_upload(origin, name, data, collaborator).status_code == 201
     path = f"{origin}/v2/{name}/blobs/{digest_of(data)}"
     assert_refused_token(requests.delete(path, auth=collaborator, timeout=60))
     owner = TokenAuth(*world["users"]["owner"]["auth"])
@@ -323,7 +307,7 @@ BASIC_UPLOADS = [
 @pytest.mark.parametrize("who, status", BASIC_UPLOADS, ids=[row[0] for row in BASIC_UPLOADS])
 def test_basic_mode_blob_upload_per_role(basic, who, status):
     name = f"{basic['namespace']}/{new_name('up')}"
-    response = monolithic(basic["origin"], name, os.urandom(1000), basic["users"].get(who))
+    response = monolithic_upload(basic["origin"], name, os.urandom(1000), basic["users"].get(who))
     assert response.status_code == status, response.text
     if status == 403:
         assert response.json()["errors"][0]["code"] == "DENIED"
@@ -335,8 +319,10 @@ def test_basic_mode_blob_delete_is_the_owners(basic):
     name = f"{basic['namespace']}/{new_name('del')}"
     data = os.urandom(1000)
     users = basic["users"]
-    assert monolithic(basic["origin"], name, os.urandom(999), users["admin"]).status_code == 201
-    assert monolithic(basic["origin"], name, data, users["collaborator"]).status_code == 201
+    assert (
+        monolithic_upload(basic["origin"], name, os.urandom(999), users["admin"]).status_code == 201
+    )
+    assert monolithic_upload(basic["origin"], name, data, users["collaborator"]).status_code == 201
     path = f"{basic['origin']}/v2/{name}/blobs/{digest_of(data)}"
     refused = requests.delete(path, auth=users["collaborator"], timeout=60)
     assert refused.status_code == 403, refused.text

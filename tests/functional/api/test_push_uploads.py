@@ -20,6 +20,7 @@ from tests.functional.api.test_pull import new_name, serve
 from tests.functional.content_app import ContentApp
 from tests.functional.pulp import PulpAPI
 from tests.functional.upstream import push_docker_image
+from tests.functional.upstream.images import digest_of
 
 
 @pytest.fixture(scope="module")
@@ -52,10 +53,6 @@ def upload_dir(pulp_server):
 @pytest.fixture
 def name():
     return f"push/{uuid.uuid4().hex[:10]}"
-
-
-def digest_of(data):
-    return f"sha256:{hashlib.sha256(data).hexdigest()}"
 
 
 def error_code(response):

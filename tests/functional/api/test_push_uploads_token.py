@@ -4,14 +4,19 @@ Raw HTTP against the session's token server; the upload protocol itself is in
 test_push_uploads.py.
 """
 
-import hashlib
 import os
 import uuid
 
 import pytest
 import requests
 
-from tests.functional.registry_client import TokenAuth, challenge_params, fetch_token
+from tests.functional.registry_client import (
+    TokenAuth,
+    challenge_params,
+    fetch_token,
+    monolithic_upload,
+)
+from tests.functional.upstream.images import digest_of
 
 PASSWORD = "uploads-pass-123"
 
@@ -29,21 +34,6 @@ def alice(api):
     return {"username": username, "auth": (username, PASSWORD), "href": user["pulp_href"]}
 
 
-def digest_of(data):
-    return f"sha256:{hashlib.sha256(data).hexdigest()}"
-
-
-def monolithic(origin, name, data, auth):
-    return requests.post(
-        f"{origin}/v2/{name}/blobs/uploads/",
-        params={"digest": digest_of(data)},
-        data=data,
-        headers={"Content-Type": "application/octet-stream"},
-        auth=auth,
-        timeout=60,
-    )
-
-
 def test_anonymous_upload_is_challenged_for_push(origin):
     name = f"anon{uuid.uuid4().hex[:8]}/app"
     response = requests.post(f"{origin}/v2/{name}/blobs/uploads/", timeout=60)
@@ -54,14 +44,14 @@ def test_anonymous_upload_is_challenged_for_push(origin):
 
 def test_anonymous_token_does_not_upload(origin):
     name = f"anon{uuid.uuid4().hex[:8]}/app"
-    response = monolithic(origin, name, b"data", TokenAuth())
+    response = monolithic_upload(origin, name, b"data", TokenAuth())
     assert response.status_code == 401
 
 
 def test_a_user_uploads_under_their_own_name_and_owns_what_the_push_created(origin, api, alice):
     name = f"{alice['username']}/app"
     data = os.urandom(50_000)
-    response = monolithic(origin, name, data, TokenAuth(*alice["auth"]))
+    response = monolithic_upload(origin, name, data, TokenAuth(*alice["auth"]))
     assert response.status_code == 201, response.text
 
     served = requests.get(
@@ -78,7 +68,7 @@ def test_a_user_uploads_under_their_own_name_and_owns_what_the_push_created(orig
 
 def test_a_user_may_not_upload_under_another_namespace(origin, alice):
     name = f"someone{uuid.uuid4().hex[:6]}/app"
-    response = monolithic(origin, name, b"x", TokenAuth(*alice["auth"]))
+    response = monolithic_upload(origin, name, b"x", TokenAuth(*alice["auth"]))
     assert response.status_code == 401
     assert 'error="insufficient_scope"' in response.headers["WWW-Authenticate"]
 
@@ -95,7 +85,7 @@ def test_mount_needs_pull_on_the_source(pulp_server, origin, api, alice):
     source = f"private{uuid.uuid4().hex[:8]}/src"
     data = os.urandom(20_000)
     admin = ("admin", pulp_server.admin_password)
-    assert monolithic(origin, source, data, TokenAuth(*admin)).status_code == 201
+    assert monolithic_upload(origin, source, data, TokenAuth(*admin)).status_code == 201
     distribution = api.ok(
         api.get("distributions/container/container/", params={"base_path": source})
     )["results"][0]

@@ -433,8 +433,8 @@ def _write(fd, data):
         view = view[os.write(fd, view) :]
 
 
-# The checksums pulpcore keeps besides the blob's digest cost ~0.3 s of CPU per 50 MiB (sha384
-# and sha512 most); clients do not wait for them, so their threads yield the CPU to others.
+# The checksums pulpcore keeps besides the blob's digest (sha384 and sha512 cost most) are
+# computed after the clients were answered; their threads yield the CPU to requests.
 
 
 def _file_digests(path, verified):

@@ -15,12 +15,21 @@ class SlowWork:
     """Work that holds its thread until `release` is set, then keeps the chunk in `done`."""
 
     def __init__(self):
+        self.started = threading.Event()
         self.release = threading.Event()
         self.done = []
 
     def work(self, chunk):
+        self.started.set()
         self.release.wait(5)
         self.done.append(chunk)
+
+
+async def _turns(count=20):
+    """Let the event loop run `count` turns: a coroutine that does not wait for a thread or
+    a timer finishes within them."""
+    for _ in range(count):
+        await asyncio.sleep(0)
 
 
 @pytest.fixture
@@ -82,10 +91,12 @@ def test_put_waits_while_more_than_the_window_is_behind(executor):
     async def scenario():
         behind = Behind(slow.work, executor, window=10)
         await behind.put(b"x" * 6)  # taken by the thread, which waits
-        await asyncio.sleep(0.05)
+        await asyncio.to_thread(slow.started.wait, 5)
         await behind.put(b"y" * 4)  # 10 bytes behind: not more than the window
         waiting = asyncio.ensure_future(behind.put(b"z"))
-        await asyncio.sleep(0.05)
+        # The thread holds until released, so nothing but the window can keep this put back;
+        # a put that did not wait would be done within a few turns of the loop.
+        await _turns()
         held = not waiting.done()
         slow.release.set()
         await waiting
@@ -126,7 +137,8 @@ def test_close_waits_for_the_work_even_when_its_caller_is_cancelled(executor):
         behind = Behind(slow.work, executor)
         await behind.put(b"a")
         closing = asyncio.ensure_future(behind.close())
-        await asyncio.sleep(0.05)
+        await asyncio.to_thread(slow.started.wait, 5)
+        await _turns()
         closing.cancel()
         slow.release.set()
         await asyncio.wait_for(asyncio.shield(behind.task), 5)

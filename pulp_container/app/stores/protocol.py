@@ -43,18 +43,13 @@ class Blob(Protocol):
 class Store(Protocol):
     """Lookups of one repository name.
 
-    The write side push will add, in the same convention (all coroutines)::
-
-        async def put_manifest(reference, parsed) -> StoredManifest
-        async def delete_manifest(digest) -> None
-        async def delete_tag(tag) -> None
-        async def start_upload() -> Upload
-        async def upload_chunk(upload, chunks, start) -> int
-        async def finish_upload(upload, digest) -> StoredBlob
-        async def mount_blob(digest, source) -> StoredBlob | None
-        async def delete_blob(digest) -> None
-
-    A pull-through store refuses them (it mirrors upstream).
+    Reads only. Writes (push) go to one kind of repository only, a push repository, through
+    ``push/``: ``push/handler.py`` resolves the name to a writable target (refusing read-only
+    names, pull-through ones included), ``push/uploads.py`` and ``push/blobs.py`` take blobs,
+    ``push/manifests.py`` and ``push/manifest_writes.py`` take manifests, tags and deletes, each
+    as one new repository version (``repository_writes.py``). What a push wrote is read back
+    through this protocol like any other content: the local store also answers for blobs pushed
+    into the repository and not yet in a version.
     """
 
     async def manifest_by_tag(self, tag) -> StoredManifest | None:

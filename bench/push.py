@@ -59,7 +59,7 @@ class Target:
         self.prefix = f"bench-push/{int(time.time())}"
 
     def client(self):
-        return RegistryClient(f"http://{self.host}", *self.credentials)
+        return RegistryClient(f"http://{self.host}", self.credentials)
 
 
 def copy_seconds(target, layout, name):

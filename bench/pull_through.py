@@ -42,6 +42,9 @@ import requests
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
+sys.path.insert(0, str(REPO_ROOT / "bench"))
+
+from options import add_checksums_option, add_server_options, checksums_env
 
 from tests.functional.pulp import PulpAPI, PulpProcess
 from tests.functional.registry_client import Challenge, RegistryClient, bearer
@@ -147,18 +150,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5, help="cold/warm rounds (median)")
     parser.add_argument("--clients", type=int, default=20, help="concurrent cold pulls")
-    parser.add_argument("--api", help="REST API URL of a running Pulp (else start one)")
-    parser.add_argument("--registry", help="HOST:PORT of its content app")
-    parser.add_argument("--password", default="password", help="admin password")
-    parser.add_argument(
-        "--checksums",
-        help="Pulp's ALLOWED_CONTENT_CHECKSUMS, comma separated (default: pulpcore's)",
-    )
+    add_server_options(parser)
+    add_checksums_option(parser)
     args = parser.parse_args()
-    extra_env = {}
-    if args.checksums:
-        listed = ", ".join(f'"{name}"' for name in args.checksums.split(","))
-        extra_env["PULP_ALLOWED_CONTENT_CHECKSUMS"] = f"[{listed}]"
+    extra_env = checksums_env(args.checksums)
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-pull-through-"))
     pulp = None

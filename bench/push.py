@@ -38,6 +38,7 @@ sys.path.insert(0, str(REPO_ROOT / "bench"))
 sys.path.insert(0, str(REPO_ROOT))
 
 from oci_layout import TAG, write_oci_layout
+from options import add_checksums_option, add_server_options, checksums_env
 
 from tests.functional.pulp import PulpProcess
 from tests.functional.upstream import MIB, RegistryClient, UpstreamRegistry
@@ -242,19 +243,11 @@ def content_app_memory(target, root_pid, workdir):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3, help="single-copy rounds (best of)")
-    parser.add_argument("--api", help="REST API URL of a running Pulp (else start one)")
-    parser.add_argument("--registry", help="HOST:PORT of its content app")
-    parser.add_argument("--password", default="password", help="admin password")
+    add_server_options(parser)
     parser.add_argument("--root-pid", type=int, help="pid whose descendants run the content app")
-    parser.add_argument(
-        "--checksums",
-        help="Pulp's ALLOWED_CONTENT_CHECKSUMS, comma separated (default: pulpcore's four)",
-    )
+    add_checksums_option(parser)
     args = parser.parse_args()
-    extra_env = {}
-    if args.checksums:
-        listed = ", ".join(f'"{name}"' for name in args.checksums.split(","))
-        extra_env["PULP_ALLOWED_CONTENT_CHECKSUMS"] = f"[{listed}]"
+    extra_env = checksums_env(args.checksums)
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-push-"))
     pulp = None

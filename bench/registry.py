@@ -36,6 +36,9 @@ import aiohttp
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
+sys.path.insert(0, str(REPO_ROOT / "bench"))
+
+from options import add_server_options
 
 from pulp_container.constants import MANIFEST_ACCEPT_HEADER
 from tests.functional.pulp import PulpAPI, PulpProcess
@@ -189,9 +192,7 @@ def measure(label, origin, host, names, digests, credentials, token, seconds, wo
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="manifest test duration")
-    parser.add_argument("--api", help="REST API URL of a running Pulp (else start one)")
-    parser.add_argument("--registry", help="HOST:PORT of its content app")
-    parser.add_argument("--password", default="password", help="admin password")
+    add_server_options(parser)
     parser.add_argument(
         "--basic", action="store_true",
         help="Pulp without token authentication: HTTP Basic on every request",

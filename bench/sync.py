@@ -33,6 +33,9 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
+sys.path.insert(0, str(REPO_ROOT / "bench"))
+
+from options import add_checksums_option, checksums_env
 
 from tests.functional.pulp import PulpAPI, PulpProcess
 from tests.functional.upstream import (
@@ -117,10 +120,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tags", type=int, default=40, help="small tagged images (40)")
     parser.add_argument("--big-mib", type=int, default=200, help="MiB of layers of 'big' (200)")
-    parser.add_argument(
-        "--checksums",
-        help="Pulp's ALLOWED_CONTENT_CHECKSUMS, comma separated (default: pulpcore's)",
-    )
+    add_checksums_option(parser)
     parser.add_argument(
         "--basic",
         action="store_true",
@@ -130,10 +130,7 @@ def main():
     options = parser.parse_args()
 
     root = Path(tempfile.mkdtemp(prefix="bench-sync-"))
-    extra_env = {}
-    if options.checksums:
-        listed = ", ".join(f'"{name}"' for name in options.checksums.split(","))
-        extra_env["PULP_ALLOWED_CONTENT_CHECKSUMS"] = f"[{listed}]"
+    extra_env = checksums_env(options.checksums)
     registry = UpstreamRegistry(workdir=root / "registry")
     pulp = PulpProcess(root / "pulp", extra_env=extra_env)
     try:

@@ -1,5 +1,7 @@
-"""Command-line options the benchmarks share: a running Pulp to measure instead of a fresh one,
-and the checksums a fresh Pulp keeps."""
+"""What the benchmarks share: the options naming a running Pulp to measure instead of a fresh
+one, the checksums a fresh Pulp keeps, and starting that fresh Pulp."""
+
+from tests.functional.pulp import PulpProcess
 
 CHECKSUMS_SETTING = "PULP_ALLOWED_CONTENT_CHECKSUMS"
 
@@ -25,3 +27,13 @@ def checksums_env(checksums):
         return {}
     listed = ", ".join(f'"{name}"' for name in checksums.split(","))
     return {CHECKSUMS_SETTING: f"[{listed}]"}
+
+
+def start_fresh_pulp(workdir, password, extra_env=None):
+    """A Pulp (`make run`'s defaults) started with its data under ``workdir/pulp``; the caller
+    stops it."""
+    print("starting Pulp ...", flush=True)
+    (workdir / "pulp").mkdir()
+    pulp = PulpProcess(workdir / "pulp" / "data", admin_password=password, extra_env=extra_env)
+    pulp.start()
+    return pulp

@@ -44,9 +44,14 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 sys.path.insert(0, str(REPO_ROOT / "bench"))
 
-from options import add_checksums_option, add_server_options, checksums_env
+from options import (
+    add_checksums_option,
+    add_server_options,
+    checksums_env,
+    start_fresh_pulp,
+)
 
-from tests.functional.pulp import PulpAPI, PulpProcess
+from tests.functional.pulp import PulpAPI
 from tests.functional.registry_client import Challenge, RegistryClient, bearer
 from tests.functional.upstream import MIB, UpstreamRegistry, push_docker_image
 
@@ -164,12 +169,7 @@ def main():
         if args.api:
             api_url, host = args.api, args.registry
         else:
-            print("starting Pulp ...", flush=True)
-            (workdir / "pulp").mkdir()
-            pulp = PulpProcess(
-                workdir / "pulp" / "data", admin_password=args.password, extra_env=extra_env
-            )
-            pulp.start()
+            pulp = start_fresh_pulp(workdir, args.password, extra_env)
             api_url, host = pulp.api_url, pulp.registry_host
         api = PulpAPI(api_url, auth=("admin", args.password))
 

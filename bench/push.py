@@ -38,9 +38,13 @@ sys.path.insert(0, str(REPO_ROOT / "bench"))
 sys.path.insert(0, str(REPO_ROOT))
 
 from oci_layout import TAG, write_oci_layout
-from options import add_checksums_option, add_server_options, checksums_env
+from options import (
+    add_checksums_option,
+    add_server_options,
+    checksums_env,
+    start_fresh_pulp,
+)
 
-from tests.functional.pulp import PulpProcess
 from tests.functional.upstream import MIB, RegistryClient, UpstreamRegistry
 
 BIG_LAYERS, BIG_LAYER = 3, 64 * MIB
@@ -257,12 +261,7 @@ def main():
         if args.api:
             registry_host, root_pid = args.registry, args.root_pid
         else:
-            print("starting Pulp ...", flush=True)
-            (workdir / "pulp").mkdir()
-            pulp = PulpProcess(
-                workdir / "pulp" / "data", admin_password=args.password, extra_env=extra_env
-            )
-            pulp.start()
+            pulp = start_fresh_pulp(workdir, args.password, extra_env)
             registry_host, root_pid = pulp.registry_host, pulp.process.pid
         ours = Target("Pulp", registry_host, ("admin", args.password))
         theirs = Target("docker-registry", reference.host, reference.credentials)

@@ -38,10 +38,10 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 sys.path.insert(0, str(REPO_ROOT / "bench"))
 
-from options import add_server_options
+from options import add_server_options, start_fresh_pulp
 
 from pulp_container.constants import MANIFEST_ACCEPT_HEADER
-from tests.functional.pulp import PulpAPI, PulpProcess
+from tests.functional.pulp import PulpAPI
 from tests.functional.registry_client import RegistryClient
 from tests.functional.upstream import MIB, UpstreamRegistry, push_docker_image
 
@@ -222,13 +222,8 @@ def main():
         if args.api:
             api_url, registry_host = args.api, args.registry
         else:
-            print("starting Pulp ...", flush=True)
             extra_env = {"PULP_TOKEN_AUTH_DISABLED": "true"} if args.basic else {}
-            pulp = PulpProcess(
-                workdir / "pulp" / "data", admin_password=args.password, extra_env=extra_env
-            )
-            (workdir / "pulp").mkdir()
-            pulp.start()
+            pulp = start_fresh_pulp(workdir, args.password, extra_env)
             api_url, registry_host = pulp.api_url, pulp.registry_host
         api = PulpAPI(api_url, auth=("admin", args.password))
         print("syncing into Pulp ...", flush=True)

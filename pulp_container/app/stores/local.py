@@ -167,6 +167,13 @@ class LocalStore:
         return list(names[: page_request.fetch])
 
 
+def _any_blob_has(digest):
+    """Whether any blob in the database has `digest` (one indexed query): when none has, no
+    earlier version and no push holds it, and a miss needs no further lookups. Clients that
+    push ask for each blob before they upload it, so such misses are common."""
+    return Blob.objects.filter(digest=digest).exists()
+
+
 def pushed_content_artifact(repository_pk, digest):
     """The ContentArtifact (with its artifact) of the blob `digest` pushed into the repository
     and not yet in a version of it (``models/push.py``), or None. One query.
@@ -226,7 +233,10 @@ class ServedStore:
         return await in_orm_thread(self._blob, digest)
 
     def _blob(self, digest):
-        found = self._first(lambda store: store.blob(digest))
+        found = self.current.blob(digest)
+        if found is not None or not _any_blob_has(digest):
+            return found
+        found = self._in_recent(lambda store: store.blob(digest))
         repository_pk = self._served.following_repository_pk
         if found is None and repository_pk is not None:
             content_artifact = pushed_content_artifact(repository_pk, digest)
@@ -237,7 +247,13 @@ class ServedStore:
     async def stored_blob(self, digest):
         """The StoredBlob `digest`, served now or recently, when its bytes are stored; else
         None (for a store composing this one, which fetches the others its own way)."""
-        return await in_orm_thread(self._first, lambda store: store.blob(digest, False))
+        return await in_orm_thread(self._stored_blob, digest)
+
+    def _stored_blob(self, digest):
+        found = self.current.blob(digest, False)
+        if found is not None or not _any_blob_has(digest):
+            return found
+        return self._in_recent(lambda store: store.blob(digest, False))
 
     async def tags(self, page_request):
         """Tag names of the version served now (see ``LocalStore.tags``)."""
@@ -245,8 +261,10 @@ class ServedStore:
 
     def _first(self, lookup):
         found = lookup(self.current)
-        if found is not None:
-            return found
+        return found if found is not None else self._in_recent(lookup)
+
+    def _in_recent(self, lookup):
+        """What `lookup` finds in the versions served within the grace period, or None."""
         recent = served_versions.recent_version_pks(
             self._served.pk,
             self._served.following_repository_pk,

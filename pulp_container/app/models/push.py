@@ -19,9 +19,11 @@ class ContainerUploadSession(BaseModel):
     """One blob upload in progress (``/v2/<name>/blobs/uploads/<pulp_id>``).
 
     The session's bytes are its file, ``offset`` bytes long as far as the session knows: a
-    write cut before it finished may have left more, which the next write cuts off. The hash of
-    those bytes is kept in the memory of the process that wrote them; another process rebuilds
-    it by reading the file once (``push/hashing.py``).
+    write cut before it finished may have left more, which the next write cuts off. The running
+    hash of those bytes is kept in the memory of the process that wrote them, and its final
+    values in ``digests``: a PUT without a body needs only those, wherever it lands. Another
+    process that gets a further chunk rebuilds the running hash by reading the file once
+    (``push/hashing.py``).
     """
 
     repository = models.ForeignKey(ContainerPushRepository, on_delete=models.CASCADE)
@@ -29,6 +31,9 @@ class ContainerUploadSession(BaseModel):
     offset = models.BigIntegerField(default=0, help_text="Bytes received so far.")
     file_name = models.TextField(help_text="The session's file, inside the upload directory.")
     last_activity = models.DateTimeField(db_index=True)
+    digests = models.JSONField(
+        null=True, help_text="{algorithm: hex digest} of the first `offset` bytes."
+    )
     pulp_domain = models.ForeignKey("core.Domain", default=get_domain_pk, on_delete=models.CASCADE)
 
     class Meta:

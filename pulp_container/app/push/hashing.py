@@ -60,6 +60,22 @@ class Digests:
         return None if hasher is None else f"{algorithm}:{hasher.hexdigest()}"
 
 
+class FinalDigests:
+    """The final values of Digests over `size` bytes, without the hashers: what finishing an
+    upload needs (`digest`, `hexdigests`, `size`)."""
+
+    def __init__(self, hexdigests, size):
+        self.size = size
+        self._hexdigests = dict(hexdigests)
+
+    def hexdigests(self):
+        return dict(self._hexdigests)
+
+    def digest(self, algorithm):
+        hexdigest = self._hexdigests.get(algorithm)
+        return None if hexdigest is None else f"{algorithm}:{hexdigest}"
+
+
 def rebuild(path, size, algorithms):
     """The Digests of the first `size` bytes of the file at `path`. Blocking (reads them).
 

@@ -44,6 +44,8 @@ class Session:
     name: str
     offset: int
     file_name: str
+    # {algorithm: hex} of the first `offset` bytes, as the request that wrote them recorded.
+    digests: dict | None = None
 
 
 def unknown(session_id):
@@ -86,7 +88,9 @@ def find(session_id, target):
     """
     row = (
         ContainerUploadSession.objects.filter(pk=session_id, repository_id=target.repository_pk)
-        .values_list("pk", "repository_id", "name", "offset", "file_name", "last_activity")
+        .values_list(
+            "pk", "repository_id", "name", "offset", "file_name", "digests", "last_activity"
+        )
         .first()
     )
     if row is None:
@@ -99,8 +103,9 @@ def find(session_id, target):
     return session
 
 
-def advance(session, received):
-    """Record `received` more bytes of `session`, unless another request moved it meanwhile.
+def advance(session, received, hexdigests):
+    """Record `received` more bytes of `session`, and `hexdigests` ({algorithm: hex}) of all
+    its bytes now, unless another request moved it meanwhile.
 
     Returns:
         The Session as it is now.
@@ -110,11 +115,13 @@ def advance(session, received):
     """
     offset = session.offset + received
     updated = ContainerUploadSession.objects.filter(pk=session.pk, offset=session.offset).update(
-        offset=offset, last_activity=timezone.now()
+        offset=offset, digests=hexdigests, last_activity=timezone.now()
     )
     if not updated:
         raise unknown(session.pk)
-    return Session(session.pk, session.repository_pk, session.name, offset, session.file_name)
+    return Session(
+        session.pk, session.repository_pk, session.name, offset, session.file_name, hexdigests
+    )
 
 
 def end(session):

@@ -157,6 +157,18 @@ async def _digests_of(session):
         )
 
 
+async def _final_digests_of(session):
+    """The digests of the session's bytes for finishing it: kept by this process, recorded
+    with the session by the request that wrote them last, or rebuilt."""
+    kept = hashing.running().take(session.pk, session.offset)
+    if kept is not None:
+        return kept
+    recorded = session.digests
+    if recorded is not None and set(recorded) == set(_algorithms()):
+        return hashing.FinalDigests(recorded, session.offset)
+    return await _digests_of(session)
+
+
 async def _append(request, session):
     """Append the request's body to the session; the session and digests after it."""
     _check_chunk_start(request, session)
@@ -168,7 +180,7 @@ async def _append(request, session):
     except FileNotFoundError:
         raise sessions.unknown(session.pk)
     if received:
-        session = await orm(sessions.advance, session, received)
+        session = await orm(sessions.advance, session, received, digests.hexdigests())
     hashing.running().keep(session.pk, digests)
     return session, digests
 
@@ -256,7 +268,7 @@ class BlobUploads(PushHandler):
         if _has_body(request):
             session, digests = await _append(request, session)
         else:
-            digests = await _digests_of(session)
+            digests = await _final_digests_of(session)
         if not await orm(sessions.claim, session):
             raise sessions.unknown(session.pk)
         hashing.running().forget(session.pk)

@@ -440,6 +440,22 @@ def test_a_session_continues_in_another_process(http, origin, second_app, name):
     assert_served(http, origin, name, data)
 
 
+def test_a_put_without_a_body_finishes_in_another_process(http, origin, second_app, name):
+    # skopeo, podman and docker send one PATCH, then a PUT on a new connection, which may reach
+    # another process: it finishes with the digests the PATCH recorded with the session.
+    data = os.urandom(3 * 1024 * 1024 + 1)
+    location = start(http, origin, name).headers["Location"]
+    location = patch(http, origin, location, data).headers["Location"]
+    done = finish(http, second_app.origin, location, digest_of(data))
+    assert done.status_code == 201, done.text
+    assert_served(http, origin, name, data)
+    location = start(http, origin, name).headers["Location"]
+    location = patch(http, origin, location, data[:100]).headers["Location"]
+    wrong = finish(http, second_app.origin, location, digest_of(data))
+    assert wrong.status_code == 400
+    assert wrong.json()["errors"][0]["code"] == "DIGEST_INVALID"
+
+
 def test_a_session_survives_a_content_app_restart(http, origin, pulp_server, name):
     data = os.urandom(1_500_000)
     app = ContentApp(pulp_server).start()

@@ -2,7 +2,7 @@ import hashlib
 
 import pytest
 
-from pulp_container.app.push.hashing import Digests, RunningDigests, rebuild
+from pulp_container.app.push.hashing import Digests, FinalDigests, RunningDigests, rebuild
 
 ALGORITHMS = ("sha224", "sha256", "sha384", "sha512")
 
@@ -26,6 +26,16 @@ def test_a_copy_goes_its_own_way():
     assert digests.digest("sha256") == f"sha256:{hashlib.sha256(b'head').hexdigest()}"
     assert copy.digest("sha256") == f"sha256:{hashlib.sha256(b'headtail').hexdigest()}"
     assert (digests.size, copy.size) == (4, 8)
+
+
+def test_final_digests_answer_as_the_digests_they_were_taken_from():
+    digests = Digests(ALGORITHMS)
+    digests.update(b"layer bytes")
+    final = FinalDigests(digests.hexdigests(), digests.size)
+    assert final.hexdigests() == digests.hexdigests()
+    assert final.digest("sha384") == digests.digest("sha384")
+    assert final.digest("md5") is None
+    assert final.size == 11
 
 
 def test_rebuild_reads_only_the_bytes_that_count(tmp_path):

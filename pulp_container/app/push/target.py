@@ -11,6 +11,7 @@ A new distribution is private when the namespace's label ``pulp_container.push_p
 ``true`` (``false`` makes it public), else when the setting ``CONTAINER_PUSH_PRIVATE`` is true.
 """
 
+import threading
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -18,7 +19,7 @@ from django.db import IntegrityError, transaction
 from pulpcore.plugin.models import Distribution, Repository
 from pulpcore.plugin.util import get_domain
 
-from pulp_container.app import errors, targets
+from pulp_container.app import errors, process_state, targets
 from pulp_container.app.auth.push import give_creator_roles
 from pulp_container.app.models import (
     ContainerDistribution,
@@ -75,12 +76,27 @@ def _target_of(distribution, name):
     return PushTarget(repository.pk, distribution.pk, name)
 
 
-def _distribution(name):
-    return (
-        ContainerDistribution.objects.filter(pulp_domain=get_domain(), base_path=name)
-        .select_related("repository", "pull_through_cache")
-        .first()
-    )
+class _PushRepositories:
+    """Primary keys of repositories this process found to be push repositories. A repository's
+    type never changes, so a write to a name whose distribution follows one of them needs no
+    query beyond the name's own (``targets.resolve``). At most `capacity`, then forgotten."""
+
+    def __init__(self, capacity=4096):
+        self.capacity = capacity
+        self._pks = set()
+        self._lock = threading.Lock()
+
+    def __contains__(self, pk):
+        return pk in self._pks
+
+    def add(self, pk):
+        with self._lock:
+            if len(self._pks) >= self.capacity:
+                self._pks.clear()
+            self._pks.add(pk)
+
+
+_push_repositories = process_state.kept("push.repositories", _PushRepositories)
 
 
 def existing_target(name):
@@ -90,10 +106,24 @@ def existing_target(name):
         RegistryError: DENIED when `name` is read-only.
     """
     target = targets.resolve(name)
-    if target is not None and target.through:
+    if target is None:
+        return None
+    if target.through:
         raise _denied(name, "it is under a pull-through cache's prefix")
-    distribution = _distribution(name)
-    return None if distribution is None else _target_of(distribution, name)
+    served = target.distribution
+    known = _push_repositories.get()
+    if served.following_repository_pk in known:
+        return PushTarget(served.following_repository_pk, served.pk, name)
+    distribution = (
+        ContainerDistribution.objects.filter(pk=served.pk)
+        .select_related("repository", "pull_through_cache")
+        .first()
+    )
+    if distribution is None:
+        return None
+    push_target = _target_of(distribution, name)
+    known.add(push_target.repository_pk)
+    return push_target
 
 
 def _overlapping(name):

@@ -16,9 +16,10 @@ Registered today (see each owner):
 * ``registry.manifests``: manifests per (version, reference) (``registry/store.py``)
 * ``upstream.registry_auths``, ``pullthrough.remotes``: what is kept per remote
   (``upstream/kept.py``, ``pullthrough/upstream.py``)
-* ``push.running_digests``, ``push.sweep_clock``, ``push.repositories``: the running hashes
-  of uploads, when this process last swept expired uploads, the repositories known to take
-  pushes (``push/hashing.py``, ``push/sessions.py``, ``push/target.py``)
+* ``push.running_digests``, ``push.sweep_clock``, ``push.repositories``,
+  ``push.upload_directories``: the running hashes of uploads, when this process last swept
+  expired uploads, the repositories known to take pushes, the upload directories it made
+  (``push/hashing.py``, ``push/sessions.py``, ``push/target.py``, ``push/files.py``)
 * ``threads.*``: the thread pools (``thread_pools.py``)
 
 Not state to reset: what belongs to requests in flight, such as the tasks a process keeps

@@ -15,9 +15,13 @@ from pathlib import Path
 
 from django.conf import settings
 
+from pulp_container.app import process_state
+
 DIRECTORY_SETTING = "CONTAINER_UPLOAD_DIRECTORY"
 _SUBDIRECTORY = "container-uploads"
 _MONOLITHIC_PREFIX = "monolithic-"
+_made = set()  # upload directories this process made sure exist (no mkdir per request)
+process_state.register("push.upload_directories", _made.clear)
 
 
 class UploadBusy(Exception):
@@ -28,7 +32,9 @@ def directory():
     """The upload directory (created if missing)."""
     configured = getattr(settings, DIRECTORY_SETTING, None)
     path = Path(configured) if configured else Path(settings.WORKING_DIRECTORY) / _SUBDIRECTORY
-    path.mkdir(parents=True, exist_ok=True)
+    if path not in _made:
+        path.mkdir(parents=True, exist_ok=True)
+        _made.add(path)
     return path
 
 
@@ -46,7 +52,12 @@ def path_of(file_name):
 
 def create(file_name):
     """Create the empty file `file_name` (a new session's)."""
-    path_of(file_name).touch()
+    path = path_of(file_name)
+    try:
+        path.touch()
+    except FileNotFoundError:  # the directory was removed since this process made it
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()
 
 
 def remove(file_name):

@@ -17,10 +17,11 @@ from logging import getLogger
 from threading import Lock
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection
 from django.utils import timezone
 
 from pulp_container.app import errors, process_state
+from pulp_container.app.compat import quote_name
 from pulp_container.app.models import ContainerPushedBlob, ContainerUploadSession
 from pulp_container.app.push import files, hashing
 
@@ -124,9 +125,28 @@ def advance(session, received, hexdigests):
     )
 
 
+def _delete_row(session_pk, offset=None):
+    """Delete a session's row (only while it holds `offset` bytes, when given) in one
+    statement; whether it was there. The ORM's ``delete()`` would load the row and look for
+    roles on it first (pulpcore's post_delete receivers): six queries, and sessions have no
+    roles."""
+    meta = ContainerUploadSession._meta
+    sql = (
+        f"DELETE FROM {quote_name(connection, meta.db_table)} "
+        f"WHERE {quote_name(connection, meta.pk.column)} = %s"
+    )
+    params = [session_pk]
+    if offset is not None:
+        sql += f" AND {quote_name(connection, meta.get_field('offset').column)} = %s"
+        params.append(offset)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount > 0
+
+
 def end(session):
     """Remove the session's row and file (finished, cancelled, failed or expired)."""
-    ContainerUploadSession.objects.filter(pk=session.pk).delete()
+    _delete_row(session.pk)
     files.remove(session.file_name)
     hashing.running().forget(session.pk)
 
@@ -137,11 +157,7 @@ def claim(session):
     Returns:
         Whether this request got it (False: another finished or cancelled it first).
     """
-    with transaction.atomic():
-        deleted, _ = ContainerUploadSession.objects.filter(
-            pk=session.pk, offset=session.offset
-        ).delete()
-    return bool(deleted)
+    return _delete_row(session.pk, session.offset)
 
 
 def sweep(now=None):

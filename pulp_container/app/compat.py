@@ -16,6 +16,8 @@ The seams:
 * ``prepared_for``: an aiohttp response prepared for another request than the one received.
 * ``compile_select``: the SQL Django's compiler makes of a queryset, and its row converters.
 * ``quote_name``: the database backend's identifier quoting.
+* ``prepared_rows``: a statement run as a server-side prepared one on Django's psycopg
+  connection.
 * ``AfterSaveContentSaver``: ContentSaver's hook after a batch of content is saved.
 * ``create_version``: a copy of ``DeclarativeVersion.create`` with deeper queues.
 
@@ -176,6 +178,34 @@ def compile_select(queryset):
         return [tuple(row) for row in rows]
 
     return CompiledSelect(sql, tuple(params), convert)
+
+
+def prepared_rows(connection, sql, params):
+    """The rows of `sql` (``%s`` placeholders) with `params`, run as a prepared statement.
+
+    Django's psycopg cursors bind values into the text client-side, so PostgreSQL parses and
+    plans every statement anew; for the distribution lookup of every registry request that
+    costs several times running it (bench/README.md). A psycopg ``Cursor`` on the same
+    connection binds server-side and, with ``prepare=True``, has PostgreSQL prepare the
+    statement once per connection. psycopg prepares nothing while the connection's
+    ``prepare_threshold`` is None, as Django leaves it unless configured: it is raised to
+    "only when asked" then, which changes nothing for Django's own (client-side) cursors.
+    Relies on ``connection.connection`` being the psycopg 3 connection (with the loaders Django
+    registered on it) and on ``connection.wrap_database_errors`` turning psycopg's errors into
+    Django's.
+    """
+    import psycopg
+
+    connection.ensure_connection()
+    raw = connection.connection
+    if raw.prepare_threshold is None:
+        raw.prepare_threshold = _PREPARE_ONLY_WHEN_ASKED
+    with connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
+        cursor.execute(sql, params, prepare=True)
+        return cursor.fetchall()
+
+
+_PREPARE_ONLY_WHEN_ASKED = 2**31  # executions before psycopg prepares a statement unasked
 
 
 def quote_name(connection, name):

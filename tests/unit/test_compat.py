@@ -36,7 +36,9 @@ from aiohttp.web_protocol import RequestHandler  # noqa: E402
 from aiohttp.web_urldispatcher import UrlMappingMatchInfo  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
+from django.db.backends.base.base import BaseDatabaseWrapper  # noqa: E402
 from django.db.backends.base.operations import BaseDatabaseOperations  # noqa: E402
+from django.db.backends.postgresql import base as postgresql_base  # noqa: E402
 from django.db.models.sql.compiler import SQLCompiler  # noqa: E402
 from pulpcore.plugin.content import Handler, app  # noqa: E402
 from pulpcore.plugin.download import HttpDownloader  # noqa: E402
@@ -141,6 +143,13 @@ facts = {
     "quote_name": {
         "signature": signature(BaseDatabaseOperations.quote_name),
         "quoted": compat.quote_name(connection, "name"),
+    },
+    "prepared_rows": {
+        "backend": connection.vendor,
+        "psycopg 3": postgresql_base.is_psycopg3,
+        "wrap_database_errors": "wrap_database_errors" in dir(BaseDatabaseWrapper),
+        "connection attribute": "self.connection = None" in source(BaseDatabaseWrapper.__init__),
+        "ensure_connection": signature(BaseDatabaseWrapper.ensure_connection),
     },
     "content_saver": {
         "_post_save": signature(ContentSaver._post_save),
@@ -286,6 +295,17 @@ def test_names_are_quoted_by_the_backend(shapes):
     assert shapes["quote_name"] == {"signature": "(self, name)", "quoted": '"name"'}, (
         "Django's DatabaseOperations.quote_name changed: re-check compat.quote_name"
     )
+
+
+def test_prepared_statements_run_on_djangos_psycopg3_connection(shapes):
+    # What the rows come out as is tested against PostgreSQL in tests/unit/db/test_compiled.py.
+    assert shapes["prepared_rows"] == {
+        "backend": "postgresql",
+        "psycopg 3": True,
+        "wrap_database_errors": True,
+        "connection attribute": True,
+        "ensure_connection": "(self)",
+    }, "Django's database wrapper or its psycopg use changed: re-check compat.prepared_rows"
 
 
 def test_content_saver_calls_its_after_save_hook(shapes):

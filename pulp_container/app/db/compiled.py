@@ -5,8 +5,9 @@ PostgreSQL takes to answer it (figures in bench/README.md, "Figures quoted in co
 distribution lookup every registry request makes is such a query. It is the same query on
 every request but for a few values, so `CompiledQuery` builds it once per *shape* with
 placeholders standing for those values, keeps the SQL and its parameters, and runs that SQL
-through Django's cursor with the values put where the placeholders were. Django's converters
-still turn the columns into Python values, as ``values_list`` would (``compat.compile_select``).
+as a prepared statement with the values put where the placeholders were, so that PostgreSQL
+plans it once per connection too (``compat.prepared_rows``). Django's converters still turn the
+columns into Python values, as ``values_list`` would (``compat.compile_select``).
 
 When a placeholder does not come out as a parameter of its own (the ORM folded it into the SQL
 text, or transformed it), the query is not kept and every call goes through the ORM.
@@ -19,7 +20,7 @@ from typing import NamedTuple
 from django.db import connections
 
 from pulp_container.app import process_state
-from pulp_container.app.compat import compile_select
+from pulp_container.app.compat import compile_select, prepared_rows
 
 _NOT_KEPT = object()
 _instances = weakref.WeakSet()  # every CompiledQuery, forgotten together by a reset
@@ -127,7 +128,4 @@ class _Compiled:
 
     def run(self, values):
         params = [p.value(values) if isinstance(p, _Slot) else p for p in self.params]
-        with connections[self.using].cursor() as cursor:
-            cursor.execute(self.sql, params)
-            rows = cursor.fetchall()
-        return self.convert(rows)
+        return self.convert(prepared_rows(connections[self.using], self.sql, params))

@@ -1,6 +1,6 @@
 """CompiledQuery against a real PostgreSQL: the rows it gives are the ORM's, for string, list and
 UUID values, subqueries and columns Django converts (JSON, aware datetimes); a shape is compiled
-once and its SQL reused with other values; a query whose values the ORM transforms is not kept
+once and its SQL reused with other values, as a statement PostgreSQL prepared; a query whose values the ORM transforms is not kept
 (nor one using a value twice) and goes through the ORM every time; a reset forgets the SQL.
 
 The database is an embedded PostgreSQL of the test's own (devserver/database.py, as ``make run``
@@ -96,12 +96,24 @@ def counting(execute, sql, params, many, context):
     return execute(sql, params, many, context)
 
 
+def prepared_runs():
+    """How often this connection ran its prepared statements (PostgreSQL counts the plans)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(sum(generic_plans + custom_plans), 0) FROM pg_prepared_statements"
+        )
+        return int(cursor.fetchone()[0])
+
+
 def run(query, shape, **values):
-    """The rows of `query` for `values`, the ORM's rows for the same, and the statements run."""
+    """The rows of `query` for `values`, the ORM's rows for the same, and the statements run:
+    through Django's cursor, and as prepared statements."""
     statements.clear()
+    before = prepared_runs()
     with connection.execute_wrapper(counting):
         rows = query.rows(shape, **values)
         ran = len(statements)
+    ran += prepared_runs() - before
     expected = list(builds[query].build(**values))  # uncounted
     return {"rows": plain(rows), "orm": plain(expected), "statements": ran}
 

@@ -7,10 +7,13 @@ into a version.
 
 Two clients finishing the same blob at once both succeed with one Artifact: each takes a
 transaction-scoped PostgreSQL advisory lock on the digest first, so the second finds the
-first's Artifact and drops its own file.
+first's Artifact and drops its own file. When the transaction fails after the file was
+moved into artifact storage, the file is removed again: nothing half-written stays behind.
 
 Every function here is blocking (ORM, files).
 """
+
+from logging import getLogger
 
 from django.db import IntegrityError, connection, transaction
 from pulpcore.plugin.models import Artifact, ContentArtifact
@@ -21,6 +24,8 @@ from pulp_container.app.oci.reference import parse_digest
 from pulp_container.app.push import files
 from pulp_container.app.stores.local import LocalStore
 from pulp_container.app.stores.served import find as find_served
+
+log = getLogger(__name__)
 
 
 def _lock_digest(digest):
@@ -80,25 +85,42 @@ def store_upload(file_name, digests, digest, target):
         The Blob's primary key.
     """
     hexdigests = digests.hexdigests()
-    with transaction.atomic():
-        _lock_digest(digest)
-        artifact = Artifact.objects.filter(
-            pulp_domain=get_domain(), sha256=hexdigests["sha256"]
-        ).first()
-        if artifact is None:
-            artifact = Artifact(
-                file=str(files.path_of(file_name)),
-                size=digests.size,
-                **{name: hexdigests[name] for name in Artifact.DIGEST_FIELDS},
-            )
-            artifact.save()
-        else:
-            artifact.touch()
-        blob = _blob(digest)
-        _give_bytes(blob, artifact)
-        record_pushed(target.repository_pk, blob.pk)
+    stored = None  # the Artifact this call saved: its file is in storage from then on
+    try:
+        with transaction.atomic():
+            _lock_digest(digest)
+            artifact = Artifact.objects.filter(
+                pulp_domain=get_domain(), sha256=hexdigests["sha256"]
+            ).first()
+            if artifact is None:
+                artifact = Artifact(
+                    file=str(files.path_of(file_name)),
+                    size=digests.size,
+                    **{name: hexdigests[name] for name in Artifact.DIGEST_FIELDS},
+                )
+                artifact.save()
+                stored = artifact
+            else:
+                artifact.touch()
+            blob = _blob(digest)
+            _give_bytes(blob, artifact)
+            record_pushed(target.repository_pk, blob.pk)
+    except BaseException:
+        if stored is not None:
+            _remove_unrecorded_file(stored)
+        raise
     files.remove(file_name)  # when the bytes were stored already (a move leaves nothing)
     return blob.pk
+
+
+def _remove_unrecorded_file(artifact):
+    """Remove the file an Artifact row rolled back with had put into storage, unless an
+    Artifact with the same bytes (same path) was recorded meanwhile by someone else."""
+    try:
+        if not Artifact.objects.filter(pulp_domain=get_domain(), sha256=artifact.sha256).exists():
+            artifact.file.delete(save=False)
+    except Exception:
+        log.exception("Could not remove %s, stored for an upload that failed", artifact.file.name)
 
 
 def blob_size(digest):

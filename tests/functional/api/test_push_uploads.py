@@ -263,6 +263,64 @@ def test_digest_mismatch_keeps_nothing(http, origin, api, name, upload_dir):
     assert unknown.status_code == 404
 
 
+@pytest.fixture
+def pushed_blob_refused(pulp_server):
+    """A PostgreSQL trigger that makes recording a pushed blob fail for one digest: the last
+    statement of finishing an upload, after its file moved into artifact storage."""
+    refused = {}
+
+    def refuse(digest):
+        refused["digest"] = digest
+        _sql(
+            pulp_server,
+            "CREATE FUNCTION test_refuse_pushed_blob() RETURNS trigger AS $$ BEGIN "
+            "IF (SELECT digest FROM container_blob WHERE content_ptr_id = NEW.blob_id) = "
+            f"'{digest}' THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END "
+            "$$ LANGUAGE plpgsql",
+            "CREATE TRIGGER test_refuse_pushed_blob BEFORE INSERT ON "
+            "container_containerpushedblob FOR EACH ROW EXECUTE FUNCTION "
+            "test_refuse_pushed_blob()",
+        )
+
+    yield refuse
+    if refused:
+        _sql(
+            pulp_server,
+            "DROP TRIGGER test_refuse_pushed_blob ON container_containerpushedblob",
+            "DROP FUNCTION test_refuse_pushed_blob()",
+        )
+
+
+def _sql(pulp_server, *statements):
+    pulp_server.manage(
+        "shell",
+        "-c",
+        "from django.db import connection\n"
+        "with connection.cursor() as cursor:\n"
+        + "".join(f"    cursor.execute({statement!r})\n" for statement in statements),
+    )
+
+
+def test_a_finish_failing_after_the_move_leaves_no_file(
+    http, origin, api, pulp_server, name, upload_dir, pushed_blob_refused
+):
+    data = os.urandom(300_000)
+    sha256 = hashlib.sha256(data).hexdigest()
+    pushed_blob_refused(f"sha256:{sha256}")
+    response = start(http, origin, name)
+    location, session_id = response.headers["Location"], response.headers["Docker-Upload-UUID"]
+    patch(http, origin, location, data)
+
+    failed = finish(http, origin, location, digest_of(data))
+    assert failed.status_code == 500
+    assert error_code(failed) == "UNKNOWN"
+    assert artifact_count(api, data) == 0
+    assert not (pulp_server.data_dir / "media" / "artifact" / sha256[:2] / sha256[2:]).exists()
+    assert not (upload_dir / session_id).exists()
+    unknown = http.head(f"{origin}/v2/{name}/blobs/{digest_of(data)}", timeout=60)
+    assert unknown.status_code == 404
+
+
 def test_monolithic_digest_mismatch_keeps_nothing(http, origin, api, name):
     data = os.urandom(300_000)
     refused = http.post(

@@ -11,7 +11,7 @@ from pulpcore.plugin.content import app
 
 from pulp_container.app.auth.keys import token_auth_enabled, token_config
 from pulp_container.app.pullthrough.shutdown import finish_put_off_work
-from pulp_container.app.push.blob_delete import BlobDelete
+from pulp_container.app.push.blob_delete_handler import BlobDelete
 from pulp_container.app.push.manifests import ManifestWrites
 from pulp_container.app.push.uploads import BlobUploads
 from pulp_container.app.registry.base import PREFIX, TOKEN_PATHS, registry_middleware

@@ -1,4 +1,5 @@
-"""DELETE /v2/<name>/blobs/<digest>: remove a blob from a push repository.
+"""Remove a blob from a push repository (``DELETE /v2/<name>/blobs/<digest>``, whose handler
+is ``blob_delete_handler.py``, through ``PushStore.delete_blob``).
 
 The blob leaves the repository's latest version in one new version (``repository_writes.py``: under the
 repository row's lock, without a task), and its pushed-blob row goes. A blob a manifest of the
@@ -7,18 +8,12 @@ naming those manifests; delete them first. A blob the repository does not hold i
 ``404 BLOB_UNKNOWN``. The bytes stay in Pulp until orphan cleanup finds them unused.
 """
 
-from aiohttp import web
-from asgiref.sync import sync_to_async
 from django.db.models import Q
 from pulpcore.plugin.util import get_domain
 
 from pulp_container.app import errors
-from pulp_container.app.auth import scopes
 from pulp_container.app.models import Blob, ContainerPushedBlob, Manifest
-from pulp_container.app.oci.reference import validate_digest
-from pulp_container.app.push.handler import PushHandler
 from pulp_container.app.repository_writes import Changes, write_version
-from pulp_container.constants import HEADER_CONTENT_LENGTH
 
 # Manifests named in the refusal; the count says how many there are in all.
 NAMED_MANIFESTS = 5
@@ -76,14 +71,3 @@ def delete_blob(target, digest):
         return Changes(remove=(blob_pk,) if in_version else ())
 
     write_version(target.repository_pk, edit)
-
-
-class BlobDelete(PushHandler):
-    """DELETE of a blob; needs the ``delete`` action on the name."""
-
-    async def delete(self, request):
-        ctx = await self.writable(request, actions=(scopes.DELETE,))
-        digest = request.match_info["digest"]
-        validate_digest(digest)
-        await sync_to_async(delete_blob)(ctx.target, digest)
-        return web.Response(status=202, headers={HEADER_CONTENT_LENGTH: "0"})

@@ -2,7 +2,9 @@
 
 ``writable`` identifies the caller for the scope the write needs (a Bearer token granting it;
 in Basic mode the user, checked with ``auth/push.py``), validates the name and resolves the
-push target (``target.py``), creating its repository and distribution on the first push.
+push target (``target.py``), creating its repository and distribution on the first push,
+and hands out the name's WritableStore (``store.PushStore``): every write goes through it.
+Read-only names are refused in ``target.py`` before a store is made.
 """
 
 from dataclasses import dataclass
@@ -12,16 +14,19 @@ from pulp_container.app.auth import push as push_permissions
 from pulp_container.app.auth import scopes
 from pulp_container.app.auth.service import user_of
 from pulp_container.app.oci.reference import validate_name
+from pulp_container.app.push.store import PushStore
 from pulp_container.app.push.target import PushTarget, writable_target
 from pulp_container.app.registry.base import Identity, RegistryHandler, orm, unauthorized
 
 
 @dataclass(frozen=True)
 class WriteContext:
-    """A resolved registry write: where it goes, and who makes it."""
+    """A resolved registry write: where it goes, who makes it, and the store it goes through."""
 
     target: PushTarget
     identity: Identity
+    store: PushStore
+    """The name's WritableStore (``stores/protocol.py``): the handlers write through it only."""
 
 
 def _may(user, name, action):
@@ -48,7 +53,7 @@ class PushHandler(RegistryHandler):
         other writes (a delete) need them to exist.
 
         Returns:
-            WriteContext.
+            WriteContext, with the name's PushStore.
 
         Raises:
             RegistryError: NAME_INVALID; UNAUTHORIZED (no credentials, or a token not granting
@@ -72,7 +77,7 @@ class PushHandler(RegistryHandler):
                 detail={"name": name},
                 message=f"repository name {name!r} not known to registry",
             )
-        return WriteContext(target, identity)
+        return WriteContext(target, identity, PushStore(target))
 
     @staticmethod
     def _authorize_write(identity, name, actions):

@@ -5,7 +5,7 @@ same layer and list relations), from the exact bytes received. What the manifest
 looked up under the repository's row lock (``repository_writes.py``), in the version being written, so a
 concurrent delete cannot slip between the check and the write.
 
-Blocking functions; call them through ``sync_to_async``.
+Blocking functions; ``store.PushStore`` runs them in the ORM's thread.
 """
 
 from django.db.models import Q

@@ -2,8 +2,9 @@
 
 A PUT reads at most MANIFEST_MAX_BYTES (4 MiB) of the body, checks it (``validation.py``) and
 stores the bytes exactly as sent, with the blobs it needs, as one new version of the name's push
-repository (``manifest_writes.py``); 201 with the manifest's Location by digest. A DELETE by
-digest removes the manifest and the tags pointing at it, by tag only the tag; 202.
+repository; 201 with the manifest's Location by digest. A DELETE by digest removes the manifest
+and the tags pointing at it, by tag only the tag; 202. Both write through the name's store
+(``store.PushStore``, which runs ``manifest_writes.py``).
 """
 
 from aiohttp import web
@@ -12,9 +13,9 @@ from pulp_container.app import errors
 from pulp_container.app.auth import scopes
 from pulp_container.app.oci.manifest import MANIFEST_MAX_BYTES
 from pulp_container.app.oci.reference import parse_reference
-from pulp_container.app.push import manifest_writes, validation
+from pulp_container.app.push import validation
 from pulp_container.app.push.handler import PushHandler
-from pulp_container.app.registry.base import PREFIX, orm
+from pulp_container.app.registry.base import PREFIX
 from pulp_container.app.registry.manifests import lookup_reference
 from pulp_container.constants import (
     HEADER_CONTENT_LENGTH,
@@ -71,16 +72,7 @@ class ManifestWrites(PushHandler):
         parsed = validation.read_pushed(
             raw, request.headers.get(HEADER_CONTENT_TYPE), digest=reference.digest
         )
-        config_bytes = await orm(manifest_writes.read_config, parsed)
-        # Run again on a fresh connection if PostgreSQL restarted: storing is idempotent.
-        await orm(
-            manifest_writes.store_manifest,
-            ctx.target.repository_pk,
-            ctx.target.name,
-            parsed,
-            reference.tag,
-            config_bytes,
-        )
+        await ctx.store.put_manifest(parsed, reference.tag)
         headers = {
             HEADER_LOCATION: _location(ctx.target.name, parsed.digest),
             HEADER_DOCKER_CONTENT_DIGEST: parsed.digest,
@@ -93,7 +85,5 @@ class ManifestWrites(PushHandler):
     async def delete(self, request):
         reference = lookup_reference(request)
         ctx = await self.writable(request, actions=(scopes.DELETE,))
-        await orm(
-            manifest_writes.delete_reference, ctx.target.repository_pk, ctx.target.name, reference
-        )
+        await ctx.store.delete_reference(reference)
         return web.Response(status=202, headers={HEADER_CONTENT_LENGTH: "0"})

@@ -2,9 +2,11 @@
 
 The write half of the distribution spec for blobs: monolithic uploads (POST with ``digest``),
 chunked ones (POST, PATCH..., PUT), cross-repository mounts (POST with ``mount`` and ``from``).
-Bodies stream to the upload's file while they are hashed (``receive.py``); finishing stores the
-blob without reading the file again (``blobs.py``). Sessions live in the database and their
-files in the upload directory, so POST, PATCH and PUT may reach different processes.
+Bodies stream to the upload's file while they are hashed (``receive.py``); finishing hands the
+file to the name's store (``store.PushStore``, which runs ``blobs.py``), which stores the blob
+without reading the file again; a mount goes through the store too. Sessions are upload
+bookkeeping, not content, and stay here and in ``sessions.py``: they live in the database and
+their files in the upload directory, so POST, PATCH and PUT may reach different processes.
 """
 
 import asyncio
@@ -12,14 +14,13 @@ import contextlib
 from logging import getLogger
 
 from aiohttp import web
-from asgiref.sync import sync_to_async
 from pulpcore.plugin.models import Artifact
 
 from pulp_container.app import errors
 from pulp_container.app.auth import scopes
 from pulp_container.app.auth.service import may_pull_name
 from pulp_container.app.oci.reference import is_valid_name, parse_digest, validate_digest
-from pulp_container.app.push import blobs, files, hashing, sessions
+from pulp_container.app.push import files, hashing, sessions
 from pulp_container.app.push.chunks import ChunkRangeInvalid, parse_content_range, range_header
 from pulp_container.app.push.handler import PushHandler
 from pulp_container.app.push.receive import receive
@@ -199,7 +200,9 @@ class BlobUploads(PushHandler):
         mount, source = request.query.get("mount"), request.query.get("from")
         if mount and source:
             validate_digest(mount)
-            size = await orm(self._mount, ctx, mount, source)
+            size = None
+            if await self._may_mount_from(ctx, source):
+                size = await ctx.store.mount_blob(mount, source)
             if size is not None:
                 return _created(name, mount)
         elif "digest" in request.query:
@@ -209,18 +212,14 @@ class BlobUploads(PushHandler):
         return _session_response(202, session)
 
     @staticmethod
-    def _mount(ctx, digest, source):
-        """Mount `digest` from `source` when the caller may pull it; its size, else None."""
+    async def _may_mount_from(ctx, source):
+        """Whether the caller may mount blobs from `source`: a valid name it may pull."""
         if not is_valid_name(source):
-            return None
+            return False
         identity = ctx.identity
         if identity.access is not None:
-            allowed = scopes.covers(identity.access, scopes.REPOSITORY, source, scopes.PULL)
-        else:
-            allowed = may_pull_name(identity.user, source)
-        if not allowed:
-            return None
-        return blobs.mount(digest, source, ctx.target)
+            return scopes.covers(identity.access, scopes.REPOSITORY, source, scopes.PULL)
+        return await orm(may_pull_name, identity.user, source)
 
     async def _monolithic(self, request, ctx, digest):
         file_name = files.monolithic_file_name()
@@ -229,7 +228,7 @@ class BlobUploads(PushHandler):
             digests = hashing.Digests(_algorithms())
             await receive(request, file_name, 0, digests)
             _check_digest(digests, digest)
-            await sync_to_async(blobs.store_upload)(file_name, digests, digest, ctx.target)
+            await ctx.store.store_upload(file_name, digests, digest)
         finally:
             with contextlib.suppress(OSError):
                 await asyncio.shield(asyncio.to_thread(files.remove, file_name))
@@ -274,7 +273,7 @@ class BlobUploads(PushHandler):
         hashing.running().forget(session.pk)
         try:
             _check_digest(digests, digest)
-            await sync_to_async(blobs.store_upload)(session.file_name, digests, digest, ctx.target)
+            await ctx.store.store_upload(session.file_name, digests, digest)
         finally:
             with contextlib.suppress(OSError):
                 await asyncio.shield(asyncio.to_thread(files.remove, session.file_name))

@@ -32,6 +32,7 @@ import tempfile
 from collections.abc import Callable
 from typing import NamedTuple
 
+import psycopg
 from pulpcore.plugin.download import HttpDownloader
 from pulpcore.plugin.stages import ContentAssociation, ContentSaver, EndStage, create_pipeline
 
@@ -194,8 +195,6 @@ def prepared_rows(connection, sql, params):
     registered on it) and on ``connection.wrap_database_errors`` turning psycopg's errors into
     Django's.
     """
-    import psycopg
-
     connection.ensure_connection()
     raw = connection.connection
     if raw.prepare_threshold is None:

@@ -233,27 +233,27 @@ class ServedStore:
         return await in_orm_thread(self._blob, digest)
 
     def _blob(self, digest):
-        found = self.current.blob(digest)
-        if found is not None or not _any_blob_has(digest):
-            return found
-        found = self._in_recent(lambda store: store.blob(digest))
-        repository_pk = self._served.following_repository_pk
-        if found is None and repository_pk is not None:
-            content_artifact = pushed_content_artifact(repository_pk, digest)
-            if content_artifact is not None:
-                found = StoredBlob(digest=digest, content_artifact=content_artifact)
-        return found
+        return self._look_up_blob(digest, deferred_too=True, pushed_too=True)
 
     async def stored_blob(self, digest):
         """The StoredBlob `digest`, served now or recently, when its bytes are stored; else
         None (for a store composing this one, which fetches the others its own way)."""
-        return await in_orm_thread(self._stored_blob, digest)
+        return await in_orm_thread(self._look_up_blob, digest, False, False)
 
-    def _stored_blob(self, digest):
-        found = self.current.blob(digest, False)
+    def _look_up_blob(self, digest, deferred_too, pushed_too):
+        """The blob `digest` in the version served now, else (when some blob has that digest)
+        in those served recently, else, with `pushed_too`, among the blobs pushed into the
+        repository served; `deferred_too` as for ``LocalStore.blob``."""
+        found = self.current.blob(digest, deferred_too)
         if found is not None or not _any_blob_has(digest):
             return found
-        return self._in_recent(lambda store: store.blob(digest, False))
+        found = self._in_recent(lambda store: store.blob(digest, deferred_too))
+        repository_pk = self._served.following_repository_pk
+        if found is None and pushed_too and repository_pk is not None:
+            content_artifact = pushed_content_artifact(repository_pk, digest)
+            if content_artifact is not None:
+                found = StoredBlob(digest=digest, content_artifact=content_artifact)
+        return found
 
     async def tags(self, page_request):
         """Tag names of the version served now (see ``LocalStore.tags``)."""
